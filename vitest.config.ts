@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    poolOptions: { forks: { execArgv: ['--no-node-snapshot', '--no-turbo-inline-js-wasm-calls'] } },
+    execArgv: ['--no-node-snapshot', '--no-turbo-inline-js-wasm-calls'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
