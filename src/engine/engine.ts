@@ -1,0 +1,481 @@
+// The engine: owns a kernel instance for a bundle, maps events to buckets, projects fields, calls the
+// kernel and turns its answer into a Decision. Run state lives in kernel memory, one slot per run,
+// bounded with least-recently-used eviction. Synchronous and allocation-light on the allow path.
+
+import { EVENT_KINDS, type EventKind, type StreamEvent } from '../events/types.js';
+import type { Bundle } from '../policy/compile.js';
+import type { Policy } from '../policy/ast.js';
+import { canonicalJson } from '../policy/compile.js';
+import {
+  effectiveMode,
+  MODES,
+  outcomeRank,
+  severityRank,
+  type Decision,
+  type Mode,
+  type Modification,
+  type Outcome,
+  type Violation,
+} from './decision.js';
+import { KernelInstance } from './kernel-instance.js';
+import { Projector, ProjectionOverflow } from './projection.js';
+import { collectEvidence, violationMessage } from './explain.js';
+
+export interface EngineOptions {
+  /** runs whose sequence state is kept at once; the least recently used is evicted beyond this */
+  maxRuns?: number;
+  /** projected values per event (elements of `[*]` paths count one each) */
+  maxValues?: number;
+  /** evaluates `custom` policies (the sandbox); without it custom policies fail per their `on_error` */
+  customEvaluator?: CustomPolicyEvaluator;
+  /** clock for events without `time` (ms since the epoch) */
+  now?: () => number;
+}
+
+export interface CustomPolicyEvaluator {
+  evaluate(
+    policy: Policy & { type: 'custom' },
+    event: StreamEvent,
+  ):
+    | { status: 'ok'; violation: false }
+    | { status: 'ok'; violation: true; message?: string; severity?: Violation['severity']; classification?: string; evidence?: Violation['evidence'] }
+    | { status: 'error'; message: string };
+}
+
+export interface EvaluateOptions {
+  /** the run's mode; `observe` skips evaluation entirely. Defaults to `enforce`. */
+  mode?: Mode;
+}
+
+export interface EngineStats {
+  evaluations: number;
+  kernelTraps: number;
+  runsEvicted: number;
+  activeRuns: number;
+}
+
+/** Undo information for the run-state updates an event made, kept off the public Decision type. */
+interface CommitToken {
+  runId: string;
+  slot: number;
+  generation: number;
+  ops: Float64Array; // triples: addr, op, value
+  committed: boolean;
+}
+
+const tokens = new WeakMap<Decision, CommitToken>();
+
+const PEND_SET = 0;
+const PEND_ADD = 1;
+
+export interface Engine {
+  evaluate(event: StreamEvent, options?: EvaluateOptions): Decision;
+  /** applies a decision's deferred run-state updates (an approved `require_approval` call) */
+  commit(decision: Decision): void;
+  /** undoes the counter contributions of an event that was allowed but never executed */
+  rollback(decision: Decision): void;
+  endRun(runId: string): void;
+  swap(bundle: Bundle): void;
+  readonly bundle: Bundle;
+  stats(): EngineStats;
+}
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+}
+
+const KIND_INDEX = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
+
+export function createEngine(bundle: Bundle, options: EngineOptions = {}): Engine {
+  return new WasmEngine(bundle, options);
+}
+
+class WasmEngine implements Engine {
+  bundle: Bundle;
+  private kernel: KernelInstance;
+  private projector: Projector;
+  private toolIds: Map<string, number>;
+  private readonly maxRuns: number;
+  private readonly maxValues: number;
+  private readonly runs = new Map<string, { slot: number; generation: number }>();
+  private readonly freeSlots: number[] = [];
+  private readonly slotGeneration: Int32Array;
+  private allowDecision: Decision;
+  private customByKind: Map<EventKind, number[]>;
+  private readonly counters: EngineStats = { evaluations: 0, kernelTraps: 0, runsEvicted: 0, activeRuns: 0 };
+
+  constructor(bundle: Bundle, private readonly options: EngineOptions) {
+    this.maxRuns = options.maxRuns ?? 4096;
+    this.maxValues = options.maxValues ?? 4096;
+    this.slotGeneration = new Int32Array(this.maxRuns);
+    for (let i = this.maxRuns - 1; i >= 0; i--) this.freeSlots.push(i);
+    this.bundle = bundle;
+    checkBundle(bundle);
+    this.kernel = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
+    this.projector = new Projector(bundle.program.slots);
+    this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
+    this.allowDecision = frozenAllow(bundle.hash);
+    this.customByKind = indexCustom(bundle);
+  }
+
+  stats(): EngineStats {
+    return { ...this.counters, activeRuns: this.runs.size };
+  }
+
+  evaluate(event: StreamEvent, options?: EvaluateOptions): Decision {
+    const mode = options?.mode ?? 'enforce';
+    if (mode === 'observe') return this.allowDecision;
+    if (!MODES.includes(mode)) return this.errorDecision(mode, [], `unknown mode \`${String(mode)}\`; use ${MODES.join(', ')}`, 'enforce');
+    this.counters.evaluations++;
+    const kindIdx = event !== null && typeof event === 'object' ? KIND_INDEX.get(event.kind) : undefined;
+    if (kindIdx === undefined)
+      return this.errorDecision(mode, [], `not a stream event: ${describeBadEvent(event)}`, mode);
+    if (typeof event.runId !== 'string' || event.runId.length === 0)
+      return this.errorDecision(mode, [], '`runId` must be a non-empty string', mode);
+    const program = this.bundle.program;
+    const nTools = program.tools.length;
+    const tool = (event as { tool?: unknown }).tool;
+    const toolId = typeof tool === 'string' ? (this.toolIds.get(tool) ?? nTools) : nTools;
+    const bucket = kindIdx * (nTools + 1) + toolId;
+    const plan = program.buckets[bucket]!;
+    const custom = this.customByKind.get(event.kind);
+    let violated: number[] | undefined;
+    let tokenOps: Float64Array | undefined;
+    let runRef: { slot: number; generation: number } | undefined;
+    if (plan.size > 0) {
+      const k = this.kernel;
+      let slot = -1;
+      if (plan.stateful) {
+        runRef = this.runSlot(event.runId);
+        slot = runRef.slot;
+      }
+      let hlo = 0;
+      let hhi = 0;
+      if (plan.needsCallHash) [hlo, hhi] = callDigest(event);
+      let n: number;
+      try {
+        this.projector.project(k, event, plan.slots);
+        n = k.x.rt_eval(bucket, slot, eventTime(event, this.options.now), hlo, hhi);
+      } catch (err) {
+        if (err instanceof ProjectionOverflow) return this.errorDecision(mode, this.bucketPolicies(bucket), err.message, mode);
+        // a trap: this instance is no longer trusted; keep its run state, replace it
+        this.recoverFromTrap();
+        return this.errorDecision(mode, this.bucketPolicies(bucket), `kernel trapped: ${(err as Error).message}`, mode);
+      }
+      if (n < 0) return this.errorDecision(mode, this.bucketPolicies(bucket), `kernel status ${n}`, mode);
+      const pending = k.x.rt_pending_count();
+      if (pending > 0) {
+        tokenOps = new Float64Array(pending * 3);
+        const base = k.pendingPtr;
+        for (let i = 0; i < pending; i++) {
+          const p = base + i * 16;
+          tokenOps[i * 3] = k.i32[p >> 2]!;
+          tokenOps[i * 3 + 1] = k.i32[(p >> 2) + 1]!;
+          tokenOps[i * 3 + 2] = k.f64[(p + 8) >> 3]!;
+        }
+      }
+      if (n > 0) {
+        violated = new Array<number>(n);
+        const out = k.outPtr >> 2;
+        for (let i = 0; i < n; i++) violated[i] = program.kernelPolicies[k.i32[out + i]!]!;
+      }
+    }
+    if (!violated && !custom && !tokenOps) {
+      if (event.kind === 'run.end') this.endRun(event.runId);
+      return this.allowDecision;
+    }
+    const decision = this.assemble(event, mode, violated ?? [], custom);
+    if (tokenOps && runRef) {
+      const token: CommitToken = { runId: event.runId, slot: runRef.slot, generation: runRef.generation, ops: tokenOps, committed: false };
+      tokens.set(decision, token);
+      if (proceeds(decision.outcome)) this.applyToken(token);
+    }
+    this.kernel.x.rt_discard();
+    if (event.kind === 'run.end') this.endRun(event.runId);
+    return decision;
+  }
+
+  private assemble(event: StreamEvent, mode: Mode, violated: number[], custom: number[] | undefined): Decision {
+    const policies = this.bundle.policies;
+    const violations: Violation[] = [];
+    const errors: { policy?: string; message: string }[] = [];
+    let outcome: Outcome = 'allow';
+    const raise = (o: Outcome): void => {
+      if (outcomeRank(o) > outcomeRank(outcome)) outcome = o;
+    };
+    const modifications: Modification[] = [];
+    const push = (pi: number, over?: { message?: string; severity?: Violation['severity']; classification?: string; evidence?: Violation['evidence'] }): void => {
+      const p = policies[pi]!;
+      const eff = effectiveMode(mode, p.mode);
+      const enforcing = eff === 'enforce';
+      const v: Violation = {
+        policy: p.name,
+        policyVersion: this.bundle.policyVersions[pi]!,
+        policyType: p.type,
+        severity: over?.severity ?? p.severity,
+        action: p.action,
+        effectiveMode: eff,
+        shadow: !enforcing && p.action !== 'allow',
+        message: over?.message ?? violationMessage(p, event),
+        evidence: over?.evidence ?? collectEvidence(p, event),
+      };
+      const cls = over?.classification ?? p.classification.join(',');
+      if (cls) v.classification = cls;
+      violations.push(v);
+      if (enforcing) {
+        raise(p.action === 'allow' ? 'flag' : p.action);
+        if (p.action === 'modify' && p.modify) {
+          for (const r of p.modify.redact)
+            modifications.push({ policy: p.name, op: 'redact', field: r.field.text, ...(r.pattern !== undefined ? { pattern: r.pattern } : {}), replacement: p.modify.replacement });
+          for (const s of p.modify.set) modifications.push({ policy: p.name, op: 'set', field: s.field.text, value: s.value });
+        }
+      } else raise('flag');
+    };
+    for (const pi of violated) push(pi);
+    if (custom) {
+      for (const pi of custom) {
+        const p = policies[pi] as Policy & { type: 'custom' };
+        const evaluator = this.options.customEvaluator;
+        const r = evaluator ? safeCustom(evaluator, p, event) : { status: 'error' as const, message: 'no sandbox is configured for custom policies' };
+        if (r.status === 'error') {
+          errors.push({ policy: p.name, message: r.message });
+          const eff = effectiveMode(mode, p.mode);
+          if (eff === 'enforce' && p.onError === 'block') raise('block');
+          else raise('flag');
+        } else if (r.violation) {
+          push(pi, {
+            ...(r.message !== undefined ? { message: r.message } : {}),
+            ...(r.severity !== undefined ? { severity: r.severity } : {}),
+            ...(r.classification !== undefined ? { classification: r.classification } : {}),
+            ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
+          });
+        }
+      }
+    }
+    if (mode === 'detect' && outcome !== 'allow') outcome = 'flag';
+    const order = violations.map((v, i) => ({ v, i }));
+    order.sort((a, b) => severityRank(b.v.severity) - severityRank(a.v.severity) || a.i - b.i);
+    return {
+      outcome,
+      violations: order.map((o) => o.v),
+      modifications,
+      bundleHash: this.bundle.hash,
+      errors,
+    };
+  }
+
+  private errorDecision(mode: Mode | string, policyIdx: number[], message: string, runMode: Mode | string): Decision {
+    const enforce = runMode === 'enforce';
+    let failClosed = enforce;
+    if (enforce && policyIdx.length > 0) {
+      // the failure belongs to these policies: honour on_error and mode ceilings
+      failClosed = policyIdx.some((i) => {
+        const p = this.bundle.policies[i]!;
+        return p.onError === 'block' && effectiveMode('enforce', p.mode) === 'enforce';
+      });
+    }
+    void mode;
+    return {
+      outcome: failClosed ? 'block' : 'flag',
+      violations: [],
+      modifications: [],
+      bundleHash: this.bundle.hash,
+      errors: [{ message }],
+    };
+  }
+
+  private bucketPolicies(bucket: number): number[] {
+    const program = this.bundle.program;
+    const img = new DataView(program.image.buffer, program.image.byteOffset, program.image.byteLength);
+    const bucketsOff = img.getInt32(5 * 4, true);
+    const off = img.getInt32(bucketsOff + bucket * 8, true);
+    const cnt = img.getInt32(bucketsOff + bucket * 8 + 4, true);
+    const out: number[] = [];
+    for (let i = 0; i < cnt; i++) out.push(program.kernelPolicies[img.getInt32(off + i * 4, true)]!);
+    return out;
+  }
+
+  commit(decision: Decision): void {
+    const t = tokens.get(decision);
+    if (t && !t.committed) this.applyToken(t);
+  }
+
+  rollback(decision: Decision): void {
+    const t = tokens.get(decision);
+    if (!t || !t.committed) return;
+    t.committed = false;
+    const run = this.runs.get(t.runId);
+    if (!run || run.slot !== t.slot || run.generation !== t.generation) return; // the run's state is gone
+    const f64 = this.kernel.f64;
+    for (let i = 0; i < t.ops.length; i += 3) {
+      const addr = t.ops[i]! >> 3;
+      const op = t.ops[i + 1]!;
+      const v = t.ops[i + 2]!;
+      if (op === PEND_ADD) f64[addr] = f64[addr]! - v;
+      else if (op === PEND_SET && f64[addr] === v) f64[addr] = 0;
+    }
+  }
+
+  private applyToken(t: CommitToken): void {
+    const run = this.runs.get(t.runId);
+    t.committed = true;
+    if (!run || run.slot !== t.slot || run.generation !== t.generation) return;
+    const f64 = this.kernel.f64;
+    for (let i = 0; i < t.ops.length; i += 3) {
+      const addr = t.ops[i]! >> 3;
+      if (t.ops[i + 1] === PEND_ADD) f64[addr] = f64[addr]! + t.ops[i + 2]!;
+      else f64[addr] = t.ops[i + 2]!;
+    }
+  }
+
+  endRun(runId: string): void {
+    const r = this.runs.get(runId);
+    if (!r) return;
+    this.runs.delete(runId);
+    this.kernel.x.rt_reset_run(r.slot);
+    this.slotGeneration[r.slot] = (this.slotGeneration[r.slot]! + 1) | 0;
+    this.freeSlots.push(r.slot);
+  }
+
+  private runSlot(runId: string): { slot: number; generation: number } {
+    const r = this.runs.get(runId);
+    if (r) {
+      // move to the back: Map iteration order is our LRU order
+      this.runs.delete(runId);
+      this.runs.set(runId, r);
+      return r;
+    }
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      const oldest = this.runs.keys().next().value as string;
+      slot = this.runs.get(oldest)!.slot;
+      this.runs.delete(oldest);
+      this.slotGeneration[slot] = (this.slotGeneration[slot]! + 1) | 0;
+      this.counters.runsEvicted++;
+    }
+    this.kernel.x.rt_reset_run(slot);
+    const ref = { slot, generation: this.slotGeneration[slot]! };
+    this.runs.set(runId, ref);
+    return ref;
+  }
+
+  private recoverFromTrap(): void {
+    this.counters.kernelTraps++;
+    const old = this.kernel;
+    const fresh = new KernelInstance(this.bundle.program.image, this.maxRuns, this.maxValues);
+    const words = this.bundle.program.stateWords * this.maxRuns;
+    fresh.f64.set(old.f64.subarray(old.statePtr >> 3, (old.statePtr >> 3) + words), fresh.statePtr >> 3);
+    this.kernel = fresh;
+  }
+
+  swap(bundle: Bundle): void {
+    checkBundle(bundle);
+    const fresh = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
+    // carry over the state of sequence policies that did not change (same name and version)
+    const oldOffsets = stateOffsets(this.bundle);
+    const newOffsets = stateOffsets(bundle);
+    const oldWords = this.bundle.program.stateWords;
+    const newWords = bundle.program.stateWords;
+    for (const [key, to] of newOffsets) {
+      const from = oldOffsets.get(key);
+      if (!from || from.words !== to.words) continue;
+      for (const { slot } of this.runs.values()) {
+        const src = (this.kernel.statePtr >> 3) + slot * oldWords + from.offset;
+        const dst = (fresh.statePtr >> 3) + slot * newWords + to.offset;
+        fresh.f64.set(this.kernel.f64.subarray(src, src + from.words), dst);
+      }
+    }
+    this.kernel = fresh;
+    this.bundle = bundle;
+    this.projector = new Projector(bundle.program.slots);
+    this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
+    this.allowDecision = frozenAllow(bundle.hash);
+    this.customByKind = indexCustom(bundle);
+  }
+}
+
+function proceeds(o: Outcome): boolean {
+  return o === 'allow' || o === 'flag' || o === 'modify';
+}
+
+function frozenAllow(hash: string): Decision {
+  return Object.freeze({
+    outcome: 'allow' as const,
+    violations: Object.freeze([]) as readonly Violation[],
+    modifications: Object.freeze([]) as readonly Modification[],
+    bundleHash: hash,
+    errors: Object.freeze([]) as readonly { message: string }[],
+  });
+}
+
+function indexCustom(bundle: Bundle): Map<EventKind, number[]> {
+  const m = new Map<EventKind, number[]>();
+  bundle.policies.forEach((p, i) => {
+    if (p.type !== 'custom') return;
+    for (const k of p.on) {
+      const l = m.get(k) ?? [];
+      l.push(i);
+      m.set(k, l);
+    }
+  });
+  return m;
+}
+
+function stateOffsets(bundle: Bundle): Map<string, { offset: number; words: number }> {
+  const out = new Map<string, { offset: number; words: number }>();
+  const img = new DataView(bundle.program.image.buffer, bundle.program.image.byteOffset, bundle.program.image.byteLength);
+  const policiesOff = img.getInt32(6 * 4, true);
+  bundle.program.kernelPolicies.forEach((pi, k) => {
+    const p = bundle.policies[pi]!;
+    if (p.type !== 'sequence') return;
+    const offset = img.getInt32(policiesOff + (k * 8 + 3) * 4, true);
+    const s = p.sequence;
+    const words = s.kind === 'count' ? (s.windowMs === undefined ? 1 : s.max + 2) : s.kind === 'repeat' ? 48 : 1;
+    out.set(`${p.name}@${bundle.policyVersions[pi]}`, { offset, words });
+  });
+  return out;
+}
+
+function checkBundle(bundle: Bundle): void {
+  if (!bundle || typeof bundle !== 'object' || !bundle.program || !(bundle.program.image instanceof Uint8Array))
+    throw new EngineError('not a compiled bundle: pass the `bundle` of a successful compilePolicies() result');
+}
+
+function eventTime(event: StreamEvent, now?: () => number): number {
+  const t = event.time;
+  const v = typeof t === 'number' && Number.isFinite(t) ? t : now ? now() : Date.now();
+  return v < 0 ? 0 : v;
+}
+
+/** Digest of (tool, canonical arguments) for loop detection: two 32-bit FNV-1a variants. */
+export function callDigest(event: StreamEvent): [number, number] {
+  const e = event as { tool?: unknown; args?: unknown };
+  const s = `${String(e.tool)}\u0000${canonicalJson(e.args ?? null)}`;
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return [a | 0, b | 0];
+}
+
+function safeCustom(
+  ev: CustomPolicyEvaluator,
+  p: Policy & { type: 'custom' },
+  event: StreamEvent,
+): ReturnType<CustomPolicyEvaluator['evaluate']> {
+  try {
+    return ev.evaluate(p, event);
+  } catch (err) {
+    return { status: 'error', message: `custom policy evaluator threw: ${(err as Error)?.message ?? String(err)}` };
+  }
+}
+
+function describeBadEvent(e: unknown): string {
+  if (e === null || typeof e !== 'object') return `got ${e === null ? 'null' : typeof e}`;
+  const k = (e as { kind?: unknown }).kind;
+  return k === undefined ? 'missing `kind`' : `unknown kind \`${String(k)}\`; kinds: ${EVENT_KINDS.join(', ')}`;
+}

@@ -1,0 +1,166 @@
+// Projection: copies only the fields a bucket's policies read from the event into the kernel's
+// preallocated input area (slot table, 24-byte value records, UTF-8 string bytes). This is the hot
+// path, so it avoids allocation: no intermediate arrays for single-valued paths, ASCII written
+// byte by byte, and TextEncoder.encodeInto only for longer or non-ASCII strings.
+
+import { V, VALUE_BYTES } from '../policy/bundle-format.js';
+import type { FieldPath } from '../policy/field-path.js';
+import type { KernelInstance } from './kernel-instance.js';
+
+export class ProjectionOverflow extends Error {
+  override readonly name = 'ProjectionOverflow';
+}
+
+const encoder = new TextEncoder();
+
+interface SlotReader {
+  /** single-valued paths: walk keys without allocating */
+  keys: string[] | undefined;
+  path: FieldPath;
+}
+
+export class Projector {
+  private readonly readers: SlotReader[];
+  private readonly scratch: unknown[] = [];
+  private valueCount = 0;
+  private strPos = 0;
+
+  constructor(slots: readonly FieldPath[]) {
+    this.readers = slots.map((path) => ({
+      path,
+      keys: path.segments.every((s) => 'key' in s) ? path.segments.map((s) => (s as { key: string }).key) : undefined,
+    }));
+  }
+
+  /** Writes the given slots of `event` into the kernel. Throws ProjectionOverflow past the kernel's capacity. */
+  project(k: KernelInstance, event: unknown, slots: readonly number[]): void {
+    this.valueCount = 0;
+    this.strPos = 0;
+    const i32 = k.i32;
+    const slotBase = k.slotsPtr >> 2;
+    for (let j = 0; j < slots.length; j++) {
+      const slot = slots[j]!;
+      const r = this.readers[slot]!;
+      const first = this.valueCount;
+      if (r.keys) {
+        let v: unknown = event;
+        const keys = r.keys;
+        for (let i = 0; i < keys.length; i++) {
+          if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+            v = undefined;
+            break;
+          }
+          const key = keys[i]!;
+          v = Object.prototype.hasOwnProperty.call(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+        }
+        if (v !== undefined) this.writeValue(k, v);
+      } else {
+        const list = this.scratch;
+        list.length = 0;
+        walk(event, r.path, 0, list);
+        for (let i = 0; i < list.length; i++) this.writeValue(k, list[i]);
+        list.length = 0;
+      }
+      const s = slotBase + slot * 2;
+      k.i32[s] = first;
+      k.i32[s + 1] = this.valueCount - first;
+      void i32;
+    }
+  }
+
+  private writeValue(k: KernelInstance, v: unknown): void {
+    let type: number;
+    let num = 0;
+    switch (typeof v) {
+      case 'number':
+        type = V.num;
+        num = v;
+        break;
+      case 'string':
+        type = V.str;
+        break;
+      case 'boolean':
+        type = V.bool;
+        num = v ? 1 : 0;
+        break;
+      case 'bigint':
+        type = V.num;
+        num = Number(v);
+        break;
+      case 'object':
+        if (v === null) type = V.null;
+        else if (Array.isArray(v)) {
+          type = V.array;
+          num = v.length;
+        } else {
+          type = V.object;
+          let n = 0;
+          for (const key in v as object) if (Object.prototype.hasOwnProperty.call(v, key)) n++;
+          num = n;
+        }
+        break;
+      default:
+        return; // functions, symbols, undefined: invisible to policies
+    }
+    if (this.valueCount >= k.maxValues)
+      throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
+    const idx = this.valueCount++;
+    const base = k.valuesPtr + idx * VALUE_BYTES;
+    if (type === V.str) {
+      const s = v as string;
+      const at = this.writeString(k, s);
+      k.i32[base >> 2] = type;
+      k.i32[(base >> 2) + 1] = k.stringsPtr + at.off;
+      k.i32[(base >> 2) + 2] = at.len;
+      k.f64[(base + 16) >> 3] = s.length;
+    } else {
+      k.i32[base >> 2] = type;
+      k.f64[(base + 16) >> 3] = num;
+    }
+  }
+
+  private writeString(k: KernelInstance, s: string): { off: number; len: number } {
+    const n = s.length;
+    const need = this.strPos + n * 3;
+    if (need > k.stringsCap && !k.reserveStrings(need))
+      throw new ProjectionOverflow(`string values need ${need} bytes, more than the kernel can hold`);
+    const off = this.strPos;
+    const u8 = k.u8;
+    let p = k.stringsPtr + off;
+    if (n <= 64) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        u8[p++] = c;
+      }
+      if (i === n) {
+        this.strPos += n;
+        return { off, len: n };
+      }
+    }
+    const { written } = encoder.encodeInto(s, u8.subarray(k.stringsPtr + off, k.stringsPtr + off + n * 3));
+    this.strPos += written;
+    return { off, len: written };
+  }
+}
+
+function walk(value: unknown, path: FieldPath, i: number, out: unknown[]): void {
+  const segs = path.segments;
+  if (i === segs.length) {
+    if (value !== undefined) out.push(value);
+    return;
+  }
+  const seg = segs[i]!;
+  if ('key' in seg) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    if (!Object.prototype.hasOwnProperty.call(value, seg.key)) return;
+    walk((value as Record<string, unknown>)[seg.key], path, i + 1, out);
+  } else if ('index' in seg) {
+    if (!Array.isArray(value) || seg.index >= value.length) return;
+    walk(value[seg.index], path, i + 1, out);
+  } else {
+    if (!Array.isArray(value)) return;
+    for (let j = 0; j < value.length; j++) walk(value[j], path, i + 1, out);
+  }
+}
