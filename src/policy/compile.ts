@@ -35,8 +35,9 @@ export function compilePolicies(sources: readonly PolicySource[]): CompileResult
   const texts = new Map<string, string>();
   const list: unknown[] = Array.isArray(sources) ? sources : [];
   list.forEach((s, i) => {
-    if (s && typeof s === 'object' && 'text' in s && typeof s.text === 'string')
-      texts.set(typeof (s as { file?: unknown }).file === 'string' ? (s as { file: string }).file : `<source ${i + 1}>`, s.text);
+    const src = s as { file?: unknown; text?: unknown } | null;
+    if (src && typeof src === 'object' && typeof src.text === 'string')
+      texts.set(typeof src.file === 'string' ? src.file : `<source ${i + 1}>`, src.text);
   });
   const sink = new DiagnosticSink(texts);
   const policies: Policy[] = [];
