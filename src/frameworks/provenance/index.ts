@@ -1,0 +1,108 @@
+// provenance pack: decisions from the run's taint state at a tool call.
+//   injected-instruction-followed  after instruction-like content arrived from a tool/document,
+//                                  a consequential call that the user's request does not ask for
+//   tainted-argument               a consequential call whose argument value came only from
+//                                  untrusted content (record-only by default)
+// "Consequential" = the tool does more than read (see tool-actions.ts); "asked for" = the tool's
+// verb and object words appear in trusted content.
+
+import type { JsonValue, StreamEvent } from '../../events/types.js';
+import { excerptAround } from '../canonicalize.js';
+import { fieldLeaf } from '../event-text.js';
+import type { FrameworkPack } from '../pack.js';
+import { actionFor, isDisabled } from '../pack.js';
+import type { RunState } from '../run-state.js';
+import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
+import { groundedIn, toolAction } from './tool-actions.js';
+
+export interface ProvenanceConfig extends PackConfigBase {
+  /** tools that only read, whatever their names say */
+  readOnlyTools?: readonly string[];
+  /** tools that are always consequential */
+  consequentialTools?: readonly string[];
+  /** tools the user pre-approved for this deployment (never "unasked for") */
+  allowedTools?: readonly string[];
+  /** argument names whose values are never judged (ids the agent legitimately copies, …) */
+  ignoreArgs?: readonly string[];
+}
+
+const CLASSIFICATION = ['LLM01', 'LLM06', 'AML.T0051.001', 'AGENTIC-T6', 'AGENTIC-T2'] as const;
+
+export function isConsequential(tool: string, cfg: ProvenanceConfig | undefined): boolean {
+  if (cfg?.consequentialTools?.includes(tool)) return true;
+  if (cfg?.readOnlyTools?.includes(tool)) return false;
+  return !toolAction(tool).readOnly;
+}
+
+/** Argument leaves of a call as (field, value) pairs, strings and numbers only. */
+export function argLeaves(args: Record<string, JsonValue>, prefix = 'args'): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (v: JsonValue, path: string, depth: number): void => {
+    if (out.length > 512 || depth > 12 || v === null) return;
+    if (typeof v === 'string') out.push([path, v]);
+    else if (typeof v === 'number') out.push([path, String(v)]);
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
+    else if (typeof v === 'object') for (const k of Object.keys(v)) walk(v[k] as JsonValue, `${path}.${k}`, depth + 1);
+  };
+  walk(args, prefix, 0);
+  return out;
+}
+
+export class ProvenancePack implements FrameworkPack {
+  readonly name = 'provenance' as const;
+  readonly version = 'provenance@1';
+  readonly stateful = true;
+  readonly mode;
+
+  constructor(private readonly config: ProvenanceConfig = {}) {
+    this.mode = config.mode;
+  }
+
+  check(event: StreamEvent, _texts: readonly TextInput[], run: RunState | undefined, out: FrameworkFinding[]): void {
+    if (run === undefined) return;
+    const calls: { tool: string; args: Record<string, JsonValue>; prefix: string }[] = [];
+    if (event.kind === 'tool.call') calls.push({ tool: event.tool, args: event.args, prefix: 'args' });
+    else if (event.kind === 'llm.response' && event.toolCalls !== undefined) event.toolCalls.forEach((c, i) => calls.push({ tool: c.tool, args: c.args, prefix: `toolCalls[${i}].args` }));
+    for (const call of calls) this.checkCall(call.tool, call.args, call.prefix, run, out);
+  }
+
+  private checkCall(tool: string, args: Record<string, JsonValue>, prefix: string, run: RunState, out: FrameworkFinding[]): void {
+    if (!isConsequential(tool, this.config) || this.config.allowedTools?.includes(tool)) return;
+    const taint = run.taint;
+    const grounded = groundedIn(tool, taint.trustedWords());
+    const ignore = new Set(this.config.ignoreArgs ?? []);
+    const tainted: [string, string][] = [];
+    for (const [field, value] of argLeaves(args, prefix)) {
+      if (ignore.has(fieldLeaf(field)) || value.length > 512) continue;
+      if (taint.origin(value) === 'untrusted-only') tainted.push([field, value]);
+    }
+    if (taint.injected && (!grounded || tainted.length > 0) && !isDisabled(this.config, 'injected-instruction-followed')) {
+      const mark = taint.injections[taint.injections.length - 1];
+      const why = !grounded ? 'the user did not ask for it' : `argument \`${tainted[0]?.[0]}\` comes only from untrusted content`;
+      out.push({
+        pack: 'provenance',
+        rule: 'injected-instruction-followed',
+        severity: 'high',
+        classification: CLASSIFICATION,
+        message: `\`${tool}\` follows instruction-like content from \`${mark?.field ?? 'a tool result'}\` and ${why}`,
+        action: actionFor(this.config, 'injected-instruction-followed', 'block'),
+        evidence: tainted.length > 0
+          ? { field: tainted[0]?.[0] as string, start: 0, end: (tainted[0]?.[1] as string).length, excerpt: excerptAround(tainted[0]?.[1] as string, 0, (tainted[0]?.[1] as string).length, false) }
+          : { field: 'tool', start: 0, end: tool.length, excerpt: tool },
+      });
+      return;
+    }
+    if (tainted.length > 0 && !grounded && !isDisabled(this.config, 'tainted-argument')) {
+      const [field, value] = tainted[0] as [string, string];
+      out.push({
+        pack: 'provenance',
+        rule: 'tainted-argument',
+        severity: 'medium',
+        classification: CLASSIFICATION,
+        message: `\`${tool}\` argument \`${field}\` comes only from untrusted content`,
+        action: actionFor(this.config, 'tainted-argument', 'allow'),
+        evidence: { field, start: 0, end: value.length, excerpt: excerptAround(value, 0, value.length, false) },
+      });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// Per-run state the stateful packs read: taint (provenance) and usage counters (resource limits).
+// The caller keeps one RunState per runId and calls `record` after checking each event, so a
+// check always sees the history *before* the event it judges.
+
+import type { JsonValue, StreamEvent } from '../events/types.js';
+import { RunTaint } from './provenance/run-taint.js';
+import type { FrameworkFinding, TextInput } from './types.js';
+
+const MAX_TIMES = 4096;
+
+export class RunUsage {
+  toolCalls = 0;
+  llmCalls = 0;
+  readonly perTool = new Map<string, number>();
+  /** times (ms) of recent tool calls, oldest first, bounded */
+  readonly callTimes: number[] = [];
+  readonly perToolTimes = new Map<string, number[]>();
+  lastSignature = '';
+  /** how many consecutive times the last signature was seen */
+  repeats = 0;
+  readonly signatureCounts = new Map<string, number>();
+  inputTokens = 0;
+  outputTokens = 0;
+  costUsd = 0;
+  firstTime: number | undefined;
+}
+
+/** A stable string for a tool call: tool name plus canonical (key-sorted) JSON of its arguments. */
+export function callSignature(tool: string, args: Record<string, JsonValue>): string {
+  return tool + '\u0000' + stableJson(args, 0);
+}
+
+function stableJson(v: JsonValue | undefined, depth: number): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (depth > 16) return '…';
+  if (Array.isArray(v)) return '[' + v.map((x) => stableJson(x, depth + 1)).join(',') + ']';
+  return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + stableJson(v[k], depth + 1)).join(',') + '}';
+}
+
+export class RunState {
+  readonly taint = new RunTaint();
+  readonly usage = new RunUsage();
+  events = 0;
+
+  constructor(readonly runId: string = '') {}
+
+  /**
+   * Advance the state past one event: feed its texts to the taint tracker, count calls and usage,
+   * and remember injection findings (they mark the run as carrying untrusted instructions).
+   */
+  record(event: StreamEvent, texts: readonly TextInput[], findings: readonly FrameworkFinding[] = []): void {
+    this.events++;
+    for (const t of texts) this.taint.observe(t);
+    for (const f of findings) {
+      if (f.pack !== 'prompt-injection' || f.severity === 'info' || f.severity === 'low') continue;
+      const source = texts.find((t) => t.field === f.evidence.field);
+      const text = source === undefined ? '' : source.text.slice(f.evidence.start, f.evidence.end).toLowerCase();
+      this.taint.markInjection({ field: f.evidence.field, rule: f.rule, text });
+    }
+    const u = this.usage;
+    const now = event.time;
+    if (now !== undefined && u.firstTime === undefined) u.firstTime = now;
+    if (event.kind === 'tool.call') {
+      u.toolCalls++;
+      u.perTool.set(event.tool, (u.perTool.get(event.tool) ?? 0) + 1);
+      if (now !== undefined) {
+        u.callTimes.push(now);
+        if (u.callTimes.length > MAX_TIMES) u.callTimes.shift();
+        let times = u.perToolTimes.get(event.tool);
+        if (times === undefined) u.perToolTimes.set(event.tool, (times = []));
+        times.push(now);
+        if (times.length > MAX_TIMES) times.shift();
+      }
+      const sig = callSignature(event.tool, event.args);
+      u.repeats = sig === u.lastSignature ? u.repeats + 1 : 1;
+      u.lastSignature = sig;
+      if (u.signatureCounts.size < 10_000 || u.signatureCounts.has(sig)) u.signatureCounts.set(sig, (u.signatureCounts.get(sig) ?? 0) + 1);
+    } else if (event.kind === 'llm.request') {
+      u.llmCalls++;
+    } else if (event.kind === 'llm.response' && event.usage !== undefined) {
+      const x = event.usage;
+      u.inputTokens += x.inputTokens ?? 0;
+      u.outputTokens += x.outputTokens ?? (x.totalTokens !== undefined && x.inputTokens === undefined ? x.totalTokens : 0);
+      u.costUsd += x.costUsd ?? 0;
+    }
+  }
+}
