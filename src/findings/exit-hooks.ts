@@ -1,8 +1,10 @@
 // Last-chance synchronous flushes. Buffered store writes and outbox appends are moved to SQLite on
 // `beforeExit` (the event loop ran dry) and on `exit` (including `process.exit()`); better-sqlite3
 // is synchronous, so this works even in `exit`. One listener pair serves every open store and
-// exporter, so opening many of them never trips the max-listeners warning. Signals are left
-// alone: installing a SIGINT/SIGTERM handler would change how the host process exits.
+// exporter, so opening many of them never trips the max-listeners warning. Hooks run newest
+// first, like destructors: a recorder opened on top of a store hands its last records to the
+// store before the store's own hook writes them. Signals are left alone: installing a
+// SIGINT/SIGTERM handler would change how the host process exits.
 
 type Hook = () => void;
 
@@ -10,7 +12,7 @@ const hooks = new Set<Hook>();
 let installed = false;
 
 function runAll(): void {
-  for (const hook of [...hooks]) {
+  for (const hook of [...hooks].reverse()) {
     try {
       hook();
     } catch {

@@ -42,3 +42,5 @@ export { DEFAULT_GUARDRAIL_CONVENTION, GUARDRAIL_CONVENTIONS } from './guardrail
 export type { ExporterStats, FlushResult, OtlpExporterOptions, RetryPolicy } from './otlp-exporter.js';
 export { backoffDelay, DEFAULT_RETRY, OtlpExporter, toReadableSpan } from './otlp-exporter.js';
 export { DEFAULT_OUTBOX_PATH } from './outbox.js';
+export type { FindingsRecorderOptions, RecordedEvaluation, RecordedRunEnd, RecordedRunStart } from './recorder.js';
+export { FindingsRecorder } from './recorder.js';

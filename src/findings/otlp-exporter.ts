@@ -145,14 +145,7 @@ export class OtlpExporter {
     }
     this.otlp = new OTLPTraceExporter({ url: this.url, headers, timeoutMillis: this.requestTimeoutMs, concurrencyLimit: 4 });
     this.resource = resourceFromAttributes({ 'service.name': options.serviceName ?? 'cascade-runtime', ...options.resourceAttributes });
-    if (options.exitHooks ?? true) {
-      this.removeExitHook = onProcessExit(() => {
-        // Synchronous on purpose: spans still in memory reach the outbox, our leases are
-        // released so the next process can send them at once.
-        this.writeBuffered();
-        this.outbox.releaseOwner(this.owner);
-      });
-    }
+    if (options.exitHooks ?? true) this.removeExitHook = onProcessExit(() => this.persistForExit());
     if (options.autoStart ?? true) this.start();
   }
 
@@ -248,6 +241,16 @@ export class OtlpExporter {
     }
     await this.otlp.shutdown().catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Synchronous last step before the process ends: spans still in memory reach the outbox and
+   * this process's leases are released, so the next process can send them at once.
+   */
+  persistForExit(): void {
+    if (this.closed) return;
+    this.writeBuffered();
+    this.outbox.releaseOwner(this.owner);
   }
 
   stats(): ExporterStats {

@@ -65,10 +65,16 @@ export class SpanAssembler {
   private readonly pendingChats = new Map<string, string[]>();
   private readonly chatCount = new Map<string, number>();
   private readonly lastChat = new Map<string, string>();
+  private readonly presetTrace = new Map<string, string>();
 
   constructor(options: SpanMappingOptions = {}) {
     this.options = options;
     this.conv = guardrailConvention(options.guardrailConvention);
+  }
+
+  /** Fixes the trace id of a run before its `run.start` arrives (the SDK knows it at run start). */
+  setRunTrace(runId: string, traceId: string): void {
+    if (isOtelTraceId(traceId)) this.presetTrace.set(runId, traceId);
   }
 
   /** Spans still waiting for their closing event. */
@@ -85,6 +91,7 @@ export class SpanAssembler {
         const parent = event.parentSpanId !== undefined ? otelSpanId(event.parentSpanId) : undefined;
         const meta = event.metadata?.['trace_id'];
         const traceId =
+          this.presetTrace.get(event.runId) ??
           (parent !== undefined ? this.spanTrace.get(parent) : undefined) ??
           (typeof meta === 'string' && isOtelTraceId(meta) ? meta : otelTraceId(event.runId));
         this.runTrace.set(event.runId, traceId);
@@ -123,6 +130,7 @@ export class SpanAssembler {
           done.push(this.finish(runKey(event.runId), span, time));
         }
         this.runTrace.delete(event.runId);
+        this.presetTrace.delete(event.runId);
         this.runSpan.delete(event.runId);
         this.pendingChats.delete(event.runId);
         this.chatCount.delete(event.runId);
@@ -361,6 +369,7 @@ export class SpanAssembler {
       done.push(this.finish(key, span, Math.max(now, span.startTime)));
     }
     this.runTrace.clear();
+    this.presetTrace.clear();
     this.runSpan.clear();
     this.pendingChats.clear();
     this.chatCount.clear();
@@ -445,7 +454,7 @@ export class SpanAssembler {
   }
 
   private traceOf(event: StreamEvent): string {
-    const known = this.runTrace.get(event.runId);
+    const known = this.runTrace.get(event.runId) ?? this.presetTrace.get(event.runId);
     if (known !== undefined) return known;
     if (event.parentSpanId !== undefined) {
       const t = this.spanTrace.get(otelSpanId(event.parentSpanId));

@@ -39,6 +39,7 @@ export interface SpanRecord {
 
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /**
  * The OTel span id for a capture-layer span id: kept as is when it is already 16 lowercase hex
@@ -50,8 +51,16 @@ export function otelSpanId(sourceId: string): string {
   return nonZero(sha256Hex('span\u0000' + sourceId).slice(0, 16));
 }
 
+/**
+ * The OTel trace id for a run: a 32-hex id or a UUID (whose hex the SDK uses as the trace id) is
+ * kept, anything else is hashed.
+ */
 export function otelTraceId(seed: string): string {
   if (TRACE_ID.test(seed) && !/^0+$/.test(seed)) return seed;
+  if (UUID.test(seed)) {
+    const hex = seed.replace(/-/g, '').toLowerCase();
+    if (!/^0+$/.test(hex)) return hex;
+  }
   return nonZero(sha256Hex('trace\u0000' + seed).slice(0, 32));
 }
 

@@ -7,7 +7,7 @@ import { backoffDelay, OtlpExporter } from '../../src/findings/otlp-exporter.js'
 import { SqliteOutbox } from '../../src/findings/outbox.js';
 import { mapEventsToSpans } from '../../src/findings/span-mapping.js';
 import { otelSpanId } from '../../src/findings/span-record.js';
-import { decision, sampleRun, tempDir, violation } from './helpers.js';
+import { decision, sampleRun, sleep, tempDir, violation } from './helpers.js';
 import { freePort, OtlpReceiver, syntheticSpans } from './otlp-receiver.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -116,7 +116,9 @@ describe('OtlpExporter while the endpoint is down', () => {
   it('flush() times out with the pending count and keeps the spans in the outbox', async () => {
     const { exporter, outboxPath, errors } = await setup({}, false);
     exporter.enqueue(syntheticSpans(12, 'down'));
-    const result = await exporter.flush({ timeoutMs: 600 });
+    // wait for the first failed attempt, however slow the machine is
+    for (let i = 0; i < 400 && exporter.stats().failedRequests === 0; i++) await sleep(25);
+    const result = await exporter.flush({ timeoutMs: 300 });
     expect(result).toMatchObject({ ok: false, reason: 'timeout', pending: 12 });
     expect(result.ok ? '' : result.lastError).toMatch(/ECONNREFUSED/);
     expect(errors[0]?.message).toContain('spans stay in the outbox');
