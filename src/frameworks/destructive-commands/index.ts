@@ -54,6 +54,8 @@ const SHELL_TOOL_WORDS = new Set(['shell', 'terminal', 'bash', 'exec', 'execute'
 const SQL_TOOL_WORDS = new Set(['sql', 'query', 'database', 'db', 'postgres', 'postgresql', 'mysql', 'sqlite', 'bigquery', 'snowflake', 'redshift']);
 
 const CRITICAL_DIRS = ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/opt', '/root', '/sbin', '/srv', '/sys', '/usr', '/var', '/proc', '/mnt', '/media', '/snap', '/System', '/Users', '/Applications', '/Library', '/private', '/usr/bin', '/usr/lib', '/usr/local', '/var/lib', '/etc/ssh', '~', '$HOME', '${HOME}', 'c:', 'c:\\', 'c:/'];
+// recursive ownership/permission changes here break the system (not /usr/local, /home/<user>)
+const PERMISSION_CRITICAL = new Set(['/', '/etc', '/usr', '/bin', '/sbin', '/lib', '/lib64', '/var', '/boot', '/root', '/home', '/dev', '/sys', '/proc', '~', '/system', '/library', '/applications', '/private'].map((p) => p.toLowerCase()));
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'ash', 'csh', 'tcsh', 'busybox']);
 const INTERPRETERS = new Set([...SHELLS, 'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'pwsh', 'powershell', 'iex', 'source', '.']);
 const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'aria2c', 'http', 'lwp-request']);
@@ -193,6 +195,8 @@ export class DestructiveCommandsPack implements FrameworkPack {
   private readsStdin(argv: readonly ShellWord[]): boolean {
     for (let k = 1; k < argv.length; k++) {
       const v = (argv[k] as ShellWord).value;
+      // `python -m json.tool`, `-mjson.tool`, `-c code`: a module or inline code, not the piped script
+      if (/^-[a-zA-Z]*[mc]/.test(v) && !v.startsWith('--')) return false;
       if (v === '-' || v === '-s' || v.startsWith('-') && !v.startsWith('-c') && v !== '-e' && v !== '-m') continue;
       return false;
     }
@@ -321,7 +325,7 @@ export class DestructiveCommandsPack implements FrameworkPack {
         const targets = name === 'chmod' ? operands.slice(1) : operands.slice(1);
         const mode = operands[0] ?? '';
         const wide = name !== 'chmod' || /^0?[0-7]?777$|^0?[0-7]?666$|(^|,)(a|o|ugo)?\+[rwx]*w/.test(mode) || /^[ugoa]*=rwx/.test(mode);
-        const crit = targets.find((o) => this.isCritical(o));
+        const crit = targets.find((o) => PERMISSION_CRITICAL.has(normalizeTarget(o)));
         if (crit !== undefined && (recursive || normalizeTarget(crit) === '/') && wide) at('permission-blast', `\`${name} ${recursive ? '-R ' : ''}${mode}\` on \`${crit}\``);
         break;
       }
@@ -372,7 +376,9 @@ export class DestructiveCommandsPack implements FrameworkPack {
         const start = operands[0] ?? '.';
         const del = args.includes('-delete');
         const execIdx = args.findIndex((a) => a === '-exec' || a === '-execdir' || a === '-ok' || a === '-okdir');
-        const crit = this.isCritical(start);
+        // a filter (-name, -size, -mtime …) makes the deletion selective; unfiltered it empties the tree
+        const filtered = args.some((a) => /^-(i?name|i?path|i?regex|size|type|mtime|atime|ctime|mmin|amin|cmin|newer\w*|user|group|perm|empty|links|inum|samefile|uid|gid|nouser|nogroup)$/.test(a));
+        const crit = this.isCritical(start) && !filtered;
         if (crit && del) at('find-delete-critical-path', `find ${start} -delete`);
         if (execIdx >= 0) {
           // judge the -exec command with {} standing for files under the start path

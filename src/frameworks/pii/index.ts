@@ -189,10 +189,18 @@ function classifyNumber(text: string, start: number, hits: Hit[]): number {
   }
   // phone: 7–15 digits with phone-like grouping, optional +country and extension
   if (n >= 7 && n <= 15) {
-    const dateLike = /^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})$/.test(text.slice(start, end));
+    const raw = text.slice(start, end);
+    const dateLike = /^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})(\s|$)/.test(raw);
     const slash = seps.includes('/');
-    const groupsOk = g.length === 1 ? n >= 10 && n <= 11 : g.every((x) => x >= 2 || g.length >= 4) && g.length <= 6;
-    if (!dateLike && !slash && groupsOk && (g.length > 1 || plus || n >= 10)) {
+    const groupsOk = g.length === 1 ? (plus ? n >= 8 : n >= 10 && n <= 11) : g.every((x) => x >= 2 || g.length >= 4) && g.length <= 6;
+    // ZIP+4 / CEP style postal codes
+    const postal = g.length === 2 && g[0] === 5 && seps === '-';
+    // a house number followed by a street name: "370 3911 Fourth Avenue", "Apt. 675 62314 Mellemvej"
+    const nextWord = /^\s+([A-Za-z\u00c0-\u024f]+)/.exec(text.slice(end, end + 40));
+    const label = nextWord !== null && /^(x|ext|office|fax|mobile|cell|home|work|phone|tel|or|and)$/i.test(nextWord[1] as string);
+    const before = text.slice(Math.max(0, s - 8), s);
+    const addressLike = !plus && g.length === 2 && ((nextWord !== null && !label) || /(apt|suite|unit|no)\.?\s*$/i.test(before));
+    if (!dateLike && !slash && !postal && !addressLike && groupsOk && (g.length > 1 || plus || n >= 10)) {
       // extension
       const ext = /^\s?(?:x|ext\.?|#)\s?\d{1,6}/i.exec(text.slice(end, end + 12));
       if (ext !== null) end += ext[0].length;

@@ -174,6 +174,43 @@ export function splitWords(text: string): Word[] {
 
 // ------------------------------------------------------------------ detection over words
 
+const VERBS_BY_INITIAL = new Map<string, string[]>();
+for (const v of ACTION_VERBS) {
+  const list = VERBS_BY_INITIAL.get(v[0] as string) ?? [];
+  list.push(v);
+  VERBS_BY_INITIAL.set(v[0] as string, list);
+}
+
+/** Edit distance ≤ 1 (one substitution, insertion or deletion). */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  let j = 0;
+  let edits = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    if (++edits > 1) return false;
+    if (a.length > b.length) i++;
+    else if (b.length > a.length) j++;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return edits + (a.length - i) + (b.length - j) <= 1;
+}
+
+/** A misspelt action verb (`retrive`, `transfr`): typos are common in, and a cheap evasion for, injected text. */
+function nearVerb(w: string): string | undefined {
+  if (w.length < 5) return undefined;
+  for (const v of VERBS_BY_INITIAL.get(w[0] as string) ?? []) if (v.length >= 5 && withinOneEdit(w, v)) return v;
+  return undefined;
+}
+
 interface Hit {
   rule: string;
   start: number;
@@ -242,7 +279,11 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
     if (seqAt(words, i, ['language', 'model']) && (words[i - 1]?.w === 'a' || words[i - 1]?.w === 'an') && words[i - 2]?.w === 'are' && words[i - 3]?.w === 'you') {
       hits.push({ rule: 'agent-addressed', start: (words[i - 3] as Word).start, end: (words[i + 1] as Word).end, message: 'text addresses the AI agent directly' });
     }
-    if (!wd.head || !imperatives) continue;
+    // "…our new flavor, Please grant …": a politeness marker opens an imperative clause anywhere
+    const afterComma = text.slice(Math.max(0, wd.start - 3), wd.start).includes(',');
+    const capital = text.charCodeAt(wd.start) >= 65 && text.charCodeAt(wd.start) <= 90;
+    const clauseStart = wd.head || (afterComma && (((w === 'please' || w === 'kindly') && ACTION_VERBS.has(words[i + 1]?.w ?? '')) || (capital && !wd.caps && ACTION_VERBS.has(w))));
+    if (!clauseStart || !imperatives) continue;
     // imperatives: [fillers] [modal] VERB object…
     let j = i;
     let polite = false;
@@ -275,8 +316,8 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
     }
     const verbWord = words[j];
     if (verbWord === undefined || j >= sentenceEnd(words, i) + (urgent ? 60 : 0)) continue;
-    const verb = verbWord.w;
-    if (!ACTION_VERBS.has(verb)) continue;
+    const verb = ACTION_VERBS.has(verbWord.w) ? verbWord.w : nearVerb(verbWord.w);
+    if (verb === undefined) continue;
     const next = words[j + 1];
     const stock = STOCK_AFTER_VERB.get(verb);
     if (stock !== undefined && next !== undefined && stock.has(next.w)) continue;

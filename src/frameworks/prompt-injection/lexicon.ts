@@ -13,7 +13,9 @@ export const ACTION_VERBS: ReadonlySet<string> = new Set(
   purge push put query read reboot recommend redirect refund register reject remove rename reply report repost request reset
   respond restart restore retrieve return reveal revoke rewrite run save say schedule search sell send set share shut sign
   start stop store submit subscribe summarize switch sync tag tell text transfer translate transmit trigger turn tweet type
-  unfollow uninstall unlock unmute unsubscribe update upgrade upload use verify view visit wipe wire withdraw write`
+  unfollow uninstall unlock unmute unsubscribe update upgrade upload use verify view visit wipe wire withdraw write
+  initiate process perform complete arrange issue release activate conduct reserve renew extend approve transfer
+  forward accept decline assign reassign disconnect link unlink attach detach reveal expose leak dump paste`
     .split(/\s+/)
     .filter((w) => w.length > 0),
 );

@@ -99,6 +99,11 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
+/** A prefix right after these is the middle of a word, file name or host (`video_box.ico-…`). */
+function isBoundaryBreaker(c: number): boolean {
+  return isWordChar(c) || c === 46 || c === 45 || c === 95;
+}
+
 interface Entry {
   pattern: TokenPattern;
   prefix: string;
@@ -167,7 +172,7 @@ export class TokenScanner {
       if (p.backMax === undefined) k = back;
       back = k;
       if (i - back - 1 >= 0 && isWordChar(text.charCodeAt(i - back - 1))) return -1;
-    } else if (!p.noBoundary && i > 0 && isWordChar(text.charCodeAt(i - 1))) {
+    } else if (!p.noBoundary && i > 0 && isBoundaryBreaker(text.charCodeAt(i - 1))) {
       return -1;
     }
     const plen = e.prefix.length;

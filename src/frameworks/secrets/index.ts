@@ -8,6 +8,8 @@ import type { StreamEvent } from '../../events/types.js';
 import type { FrameworkPack, RuleMeta } from '../pack.js';
 import { actionFor, classifierFindings, isDisabled, makeFinding } from '../pack.js';
 import type { RunState } from '../run-state.js';
+import { parseShell, simpleCommands } from '../destructive-commands/shell-parser.js';
+import type { ShellWord } from '../destructive-commands/shell-parser.js';
 import { entropyOf, TokenScanner } from '../scan/token-scanner.js';
 import type { TokenValidator } from '../scan/token-scanner.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
@@ -41,7 +43,6 @@ export function looksPlaceholder(text: string, start: number, end: number): bool
   let x = 0;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c === 42 || c === 60 || c === 62 || c === 123 || c === 125 || c === 36) return true; // * < > { } $
     const lc = lower(c);
     if (lc === 120) {
       if (++x >= 4) return true;
@@ -56,6 +57,17 @@ export function looksPlaceholder(text: string, start: number, end: number): bool
   }
   const v = text.slice(start, end).toLowerCase();
   return (
+    v.includes('***') ||
+    v.includes('###') ||
+    v.endsWith('..') ||
+    v.includes('\u2026') ||
+    v.includes('here') ||
+    periodic(text, start, end) ||
+    v.includes('${') ||
+    v.includes('$(') ||
+    v.includes('{{') ||
+    v.includes('}}') ||
+    (v.includes('<') && v.includes('>')) ||
     v.includes('example') ||
     v.includes('placeholder') ||
     v.includes('redacted') ||
@@ -66,6 +78,18 @@ export function looksPlaceholder(text: string, start: number, end: number): bool
     v.includes('sample') ||
     v.includes('...')
   );
+}
+
+/** A run of 9+ characters repeating with period 2 or 3 (`123123123`, `abababab…`): typed by hand. */
+function periodic(text: string, start: number, end: number): boolean {
+  for (const period of [2, 3]) {
+    let run = 0;
+    for (let i = start + period; i < end; i++) {
+      run = text.charCodeAt(i) === text.charCodeAt(i - period) ? run + 1 : 0;
+      if (run + period >= 9) return true;
+    }
+  }
+  return false;
 }
 
 function hasDigit(text: string, s: number, e: number): boolean {
@@ -89,7 +113,7 @@ function count(text: string, s: number, e: number, ch: number): number {
 }
 
 const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
-  notPlaceholder: (t, s, e, b) => !looksPlaceholder(t, b, e) && !looksPlaceholder(t, s, b),
+  notPlaceholder: (t, s, e, b) => !looksPlaceholder(t, b, e),
   mixedAlnum: (t, s, e, b) => hasDigit(t, b, e) && hasLetter(t, b, e) && !looksPlaceholder(t, b, e),
   azureSecret: (t, s, e, b) => {
     const d = t.charCodeAt(b - 3);
@@ -178,7 +202,6 @@ export function secretNameKind(name: string): SecretNameKind {
     else if (kind === null && STRONG_NAME_WORDS.has(w)) kind = 'secret';
     else if (kind === null && (w.endsWith('token') || w.endsWith('secret') || w.endsWith('apikey'))) kind = 'secret';
     else if (kind === null && w === 'key' && i > 0 && KEY_QUALIFIERS.has(words[i - 1] as string)) kind = 'secret';
-    else if (kind === null && w === 'key' && i === words.length - 1 && words.length >= 2) kind = 'secret';
     else if (kind === null && w === 'auth' && i === words.length - 1) kind = 'secret';
   }
   // `token_url`, `secret_name`: the last word decides what the value is
@@ -212,8 +235,22 @@ interface Candidate {
   quoted: boolean;
 }
 
-/** Read the identifier that ends right before `end` (skipping a closing quote). */
+const TYPE_WORDS = new Set(['string', 'str', 'int', 'bool', 'var', 'const', 'let', 'final', 'static', 'readonly', 'char', 'bytes', 'byte', 'any', 'object', 'secret', 'secretstr']);
+
+/** The identifier before `end`; in `var name string = …` the type word is skipped. */
 function identBefore(text: string, end: number): [number, number] | null {
+  const first = identBefore1(text, end);
+  if (first === null) return null;
+  const word = text.slice(first[0], first[1]);
+  if (TYPE_WORDS.has(word.toLowerCase()) && first[0] > 0 && (text.charCodeAt(first[0] - 1) === 32 || text.charCodeAt(first[0] - 1) === 9)) {
+    const prev = identBefore1(text, first[0] - 1);
+    if (prev !== null) return prev;
+  }
+  return first;
+}
+
+/** Read the identifier that ends right before `end` (skipping a closing quote). */
+function identBefore1(text: string, end: number): [number, number] | null {
   let e = end;
   while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
   const q = text.charCodeAt(e - 1);
@@ -280,7 +317,7 @@ function valueIsSecretLike(text: string, s: number, e: number, kind: 'password' 
     }
     return len >= 16 && up >= 2 && lo >= 2 && h >= minEntropy + 0.5;
   }
-  if (!hasLetter(text, s, e)) return len >= 14 && h >= 2.8;
+  if (!hasLetter(text, s, e)) return len >= 14 && h >= 2.5;
   return h >= minEntropy;
 }
 
@@ -306,6 +343,9 @@ function scanAssignments(text: string, minEntropy: number, out: Candidate[]): vo
       // : (YAML/JSON); skip :: and :=, and URL schemes
       const nx = text.charCodeAt(i + 1);
       if (nx === 58 || nx === 61 || nx === 47) continue;
+      // `key: value`, `"key":"value"`, `key:\n  value`; not `group:artifact` or `host:port`
+      const pv = text.charCodeAt(i - 1);
+      if (!(nx === 32 || nx === 9 || nx === 10 || nx === 34 || nx === 39 || pv === 34 || pv === 39)) continue;
       nameEnd = i;
       opEnd = i + 1;
     } else if (c === 44) {
@@ -326,11 +366,19 @@ function scanAssignments(text: string, minEntropy: number, out: Candidate[]): vo
     }
     const name = identBefore(text, nameEnd);
     if (name === null) continue;
-    const kind = secretNameKind(text.slice(name[0], name[1]));
+    let nameText = text.slice(name[0], name[1]);
+    if (nameText.toLowerCase() === 'value') {
+      // <add key="Password" value="…" />
+      const m = /key\s*=\s*["']([^"']{1,80})["']\s*$/i.exec(text.slice(Math.max(0, name[0] - 120), name[0]));
+      if (m !== null) nameText = m[1] as string;
+    }
+    // Bundler credentials for a gem host: BUNDLE_GEMS__EXAMPLE__COM=user:password
+    const bundler = /^BUNDLE_[A-Z0-9_]*__[A-Z0-9_]+/i.test(nameText);
+    const kind = bundler ? 'password' : secretNameKind(nameText);
     if (kind === null) continue;
     const val = valueAt(text, opEnd, kind === 'password');
     if (val === null) continue;
-    if (!valueIsSecretLike(text, val[0], val[1], kind, val[2], minEntropy)) continue;
+    if (bundler ? !/^[^:\s]{3,}:[^:\s]{3,}$/.test(text.slice(val[0], val[1])) : !valueIsSecretLike(text, val[0], val[1], kind, val[2], minEntropy)) continue;
     out.push({ nameStart: name[0], nameEnd: name[1], valueStart: val[0], valueEnd: val[1], quoted: val[2] });
     i = val[1];
   }
@@ -404,7 +452,7 @@ function scanAuthHeaders(text: string, out: [number, number][]): void {
     from = h + 14;
     let k = from;
     while (k < text.length && text.charCodeAt(k) === 32) k++;
-    const scheme = /^(bearer|basic|token|digest|apikey|api-key|sso-key)\s+/i.exec(text.slice(k, k + 16));
+    const scheme = /^[a-z][a-z-]{1,20}\s+(?=[A-Za-z0-9])/i.exec(text.slice(k, k + 24));
     if (scheme !== null) k += scheme[0].length;
     const s = k;
     while (k < text.length && isValueChar(text.charCodeAt(k), false)) k++;
@@ -412,19 +460,35 @@ function scanAuthHeaders(text: string, out: [number, number][]): void {
   }
 }
 
-// curl -u user:pass / --user "user:pass"
+// curl -u user:pass / --user "user:pass": read through the shell parser so quoting is undone
 function scanCurlUser(text: string, out: [number, number][]): void {
   if (text.indexOf('curl') < 0) return;
-  const re = /(?:^|\s)(?:-u|--user)[ =]+(["']?)([^\s"':]{1,128}):([^\s"']{1,128})\1/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const user = m[2] as string;
-    const pass = m[3] as string;
-    const passStart = m.index + m[0].length - pass.length - (m[1] as string).length;
-    if (/[${}<>[\]]/.test(user + pass) || /^\{?[a-z_]+\}?$/i.test(pass) && pass.length < 9) continue;
-    if (/^(pass|password|token|secret|yyy+|x+)$/i.test(pass) || pass.length < 4) continue;
-    if (looksPlaceholder(text, passStart, passStart + pass.length)) continue;
-    out.push([passStart, passStart + pass.length]);
+  for (const cmd of simpleCommands(parseShell(text))) {
+    const w = cmd.words;
+    if (w[0] === undefined || !/(^|\/)curl$/.test(w[0].value)) continue;
+    for (let k = 1; k < w.length; k++) {
+      const a = (w[k] as ShellWord).value;
+      let cred: ShellWord | undefined;
+      let value = '';
+      if (a === '-u' || a === '--user') {
+        cred = w[k + 1];
+        value = cred?.value ?? '';
+      } else if (a.startsWith('--user=') || (a.startsWith('-u') && a.length > 2 && !a.startsWith('--'))) {
+        cred = w[k];
+        value = a.startsWith('--user=') ? a.slice(7) : a.slice(2);
+      }
+      if (cred === undefined) continue;
+      const colon = value.indexOf(':');
+      const user = colon < 0 ? value : value.slice(0, colon);
+      const pass = colon < 0 ? '' : value.slice(colon + 1);
+      const secret = pass !== '' ? pass : user;
+      if (user === pass) continue;
+      if (secret.length < 4 || /[$<>[\]]|\{\{/.test(value) || /^(pass|password|passwd|token|secret|user|username|x+|y+)$/i.test(secret)) continue;
+      if (looksPlaceholder(secret, 0, secret.length)) continue;
+      if (pass === '' && !(secret.length >= 8 && /\d/.test(secret) && /[a-z]/i.test(secret))) continue;
+      if (pass !== '' && user === '' && secret.length < 8) continue;
+      out.push([cred.start, cred.end]);
+    }
   }
 }
 
@@ -435,11 +499,11 @@ function scanK8sSecret(text: string, out: [number, number][]): void {
   const data = /^\s*(data|stringData):\s*$/m.exec(text);
   if (data === null) return;
   const after = text.slice(data.index + data[0].length);
-  const entry = /^\s+([.\w-]+):\s*(?:\|\s*\n\s*)?([A-Za-z0-9+/=]{8,})\s*$/m.exec(after);
+  const entry = /^\s+([.\w-]+):\s*(?:[|>][-+]?\s*\n\s*)?['"]?([A-Za-z0-9+/=]{8,})['"]?\s*$/m.exec(after);
   if (entry === null) return;
   const v = entry[2] as string;
   const start = data.index + data[0].length + entry.index + entry[0].indexOf(v, (entry[1] as string).length);
-  if (looksPlaceholder(text, start, start + v.length)) return;
+  if (/x{4}|\{\{/i.test(v)) return;
   out.push([start, start + v.length]);
 }
 

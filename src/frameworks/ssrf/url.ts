@@ -214,7 +214,7 @@ export function classifyIpv6(g: readonly number[]): AddressClass {
 }
 
 const INTERNAL_SUFFIXES = ['.localhost', '.local', '.internal', '.localdomain', '.home.arpa', '.intranet', '.corp', '.lan', '.svc', '.cluster.local', '.in-addr.arpa'];
-const INTERNAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', 'metadata', 'metadata.google.internal', 'instance-data', 'instance-data.ec2.internal', 'kubernetes', 'kubernetes.default', 'broadcasthost']);
+const INTERNAL_NAMES = new Set(['metadata.packet.net', 'metadata.platformequinix.com', 'metadata.tencentyun.com', 'localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', 'metadata', 'metadata.google.internal', 'instance-data', 'instance-data.ec2.internal', 'kubernetes', 'kubernetes.default', 'broadcasthost']);
 // Public wildcard-DNS services that answer any name with the IP written inside it.
 const IP_ECHO_DOMAINS = ['nip.io', 'sslip.io', 'xip.io', 'traefik.me', 'localtest.me', 'lvh.me', 'vcap.me', 'lacolhost.com', 'rbndr.us', 'nip.direct', 'ip.addr.tools'];
 
@@ -266,6 +266,7 @@ export function judgeHost(kind: HostKind): HostVerdict {
       return { internal: true, reason: kind.reason };
     case 'name': {
       const n = kind.name;
+      if (n.startsWith('metadata.') && INTERNAL_NAMES.has(n)) return { internal: true, reason: `metadata service \`${n}\`` };
       if (INTERNAL_NAMES.has(n) || INTERNAL_SUFFIXES.some((s) => n.endsWith(s))) return { internal: true, reason: `internal host name \`${n}\`` };
       if (!n.includes('.')) return { internal: true, reason: `single-label host \`${n}\` resolves only on the local network` };
       const e = embeddedAddress(n);
