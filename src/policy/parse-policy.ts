@@ -596,15 +596,14 @@ function parsePathChecked(text: string, span: SourceSpan, ctx: Ctx): FieldPath |
     ctx.sink.error('invalid-field-path', r.message, span, withPolicy(ctx.policy));
     return undefined;
   }
-  for (const k of ctx.kinds) {
-    const problem = checkPathForKind(r.path, k);
-    if (problem) {
-      ctx.sink.error('unknown-field', problem, span, {
-        help: ctx.kinds.length > 1 ? `this policy applies to ${ctx.kinds.join(', ')}; every one must have the field` : 'see the event format in docs/events.md',
-        ...withPolicy(ctx.policy),
-      });
-      return undefined;
-    }
+  // a path must exist on at least one of the policy's event kinds; on the others it is just absent
+  const problems = ctx.kinds.map((k) => checkPathForKind(r.path, k));
+  if (ctx.kinds.length > 0 && problems.every((p) => p !== undefined)) {
+    ctx.sink.error('unknown-field', problems[0]!, span, {
+      help: ctx.kinds.length > 1 ? `none of ${ctx.kinds.join(', ')} has this field; see docs/events.md` : 'see the event format in docs/events.md',
+      ...withPolicy(ctx.policy),
+    });
+    return undefined;
   }
   return r.path;
 }
