@@ -48,6 +48,8 @@ export interface BatchItem {
 }
 
 const TIMED_OUT = 'Script execution timed out.';
+/** What isolated-vm throws (uncatchably, out of the whole call) when code calls import(). */
+const DYNAMIC_IMPORT_REFUSED = 'Not supported';
 /** Batches get one call; its limit is the per-item limit times the items, capped here. */
 const MAX_BATCH_TIMEOUT_MS = 10_000;
 let generationIds = 0;
@@ -502,6 +504,9 @@ export class TenantGeneration {
         : new SandboxError('isolate_crashed', `the isolate was lost: ${message}`, opts);
     } else if (message.includes(TIMED_OUT)) {
       err = new SandboxError('timeout', `the policy ran longer than ${limitMs} ms and was stopped`, opts);
+    } else if (message === DYNAMIC_IMPORT_REFUSED) {
+      // isolated-vm refuses import() with an exception the policy cannot catch
+      err = new SandboxError('threw', 'evaluate used dynamic `import()`, which policies cannot use', opts);
     } else {
       err = new SandboxError('internal', `the sandbox call failed: ${message}`, opts);
     }
