@@ -5,7 +5,8 @@ import type { Evidence } from './decision.js';
 import type { Condition, Policy } from '../policy/ast.js';
 import { parseFieldPath, readPath, type FieldPath } from '../policy/field-path.js';
 import { classify, testValue } from '../policy/reference.js';
-import { compilePattern, findMatches } from '../policy/pattern/index.js';
+import { findMatches } from '../policy/pattern/index.js';
+import { cachedPattern } from '../policy/pattern-cache.js';
 import { toolPolicyViolation } from '../policy/lower.js';
 
 const MAX_EVIDENCE = 8;
@@ -58,9 +59,9 @@ function walk(c: Condition, event: unknown, out: Evidence[], negated: boolean): 
     if (hit !== (positive !== negated)) return;
     const field = c.field.multi ? indexPath(c.field, event, i) : c.field.text;
     if (c.test.op === 'pattern' && typeof v === 'string') {
-      const r = compilePattern(c.test.source);
-      if (r.ok) {
-        for (const [start, end] of findMatches(r.dfa, v).slice(0, 3))
+      const dfa = cachedPattern(c.test.source);
+      if (dfa) {
+        for (const [start, end] of findMatches(dfa, v).slice(0, 3))
           out.push({ field, start, end, excerpt: maskExcerpt(v.slice(start, end)) });
         return;
       }

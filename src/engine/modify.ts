@@ -4,7 +4,8 @@
 import type { StreamEvent } from '../events/types.js';
 import type { Decision, Modification } from './decision.js';
 import { parseFieldPath, type PathSegment } from '../policy/field-path.js';
-import { compilePattern, findMatches } from '../policy/pattern/index.js';
+import { findMatches } from '../policy/pattern/index.js';
+import { cachedPattern } from '../policy/pattern-cache.js';
 
 export function applyModifications(event: StreamEvent, decision: Pick<Decision, 'modifications'>): StreamEvent {
   if (decision.modifications.length === 0) return event;
@@ -24,9 +25,8 @@ function applyOne(root: Record<string, unknown>, m: Modification): void {
   const replacement = m.replacement.replace(/\{\{\s*policy\s*\}\}/g, m.policy);
   let matcher: ((s: string) => string) | undefined;
   if (m.pattern !== undefined) {
-    const r = compilePattern(m.pattern);
-    if (!r.ok) return;
-    const dfa = r.dfa;
+    const dfa = cachedPattern(m.pattern);
+    if (!dfa) return;
     matcher = (s) => {
       const spans = findMatches(dfa, s);
       if (spans.length === 0) return s;

@@ -17,7 +17,8 @@ import {
   T,
 } from './bundle-format.js';
 import { parseFieldPath, type FieldPath } from './field-path.js';
-import { compilePattern, type Dfa } from './pattern/index.js';
+import type { Dfa } from './pattern/index.js';
+import { cachedPattern } from './pattern-cache.js';
 
 export interface BucketPlan {
   /** slots the bucket's policies read: the host projects only these */
@@ -92,11 +93,11 @@ class Pools {
   dfa(source: string): number {
     let i = this.dfaIdx.get(source);
     if (i === undefined) {
-      const r = compilePattern(source);
+      const dfa = cachedPattern(source);
       // the validator already rejected bad patterns; reaching this is a compiler bug
-      if (!r.ok) throw new Error(`internal: pattern \`${source}\` failed after validation`);
+      if (!dfa) throw new Error(`internal: pattern \`${source}\` failed after validation`);
       i = this.dfas.length;
-      this.dfas.push(r.dfa);
+      this.dfas.push(dfa);
       this.dfaIdx.set(source, i);
     }
     return i;

@@ -18,6 +18,7 @@ import type { DiagnosticSink, SourceSpan } from './diagnostics.js';
 import { checkPathForKind, parseFieldPath, type FieldPath } from './field-path.js';
 import type { LEntry, LNode } from './source.js';
 import { compilePattern } from './pattern/index.js';
+import { cachedPattern } from './pattern-cache.js';
 
 export const POLICY_TYPES = ['tool', 'rule', 'sequence', 'custom'] as const;
 export const TEST_OPS = [
@@ -578,6 +579,7 @@ function parseFieldTests(
 }
 
 function checkPattern(source: string, span: SourceSpan, ctx: Ctx): boolean {
+  if (cachedPattern(source)) return true;
   const r = compilePattern(source);
   if (r.ok) return true;
   for (const d of r.diagnostics) {

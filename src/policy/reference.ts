@@ -7,7 +7,8 @@ import type { Condition, Policy, SequencePolicy, Test } from './ast.js';
 import { readPath, type FieldPath } from './field-path.js';
 import { REPEAT_TABLE } from './bundle-format.js';
 import { toolPolicyViolation } from './lower.js';
-import { compilePattern, dfaTest, type Dfa } from './pattern/index.js';
+import { dfaTest } from './pattern/index.js';
+import { cachedPattern } from './pattern-cache.js';
 
 /** How the kernel sees a JS value. Values that are not JSON-like are invisible (missing). */
 export type ValueClass =
@@ -43,16 +44,9 @@ function lengthOf(c: ValueClass): number | undefined {
   return undefined;
 }
 
-const dfaCache = new Map<string, Dfa>();
-function dfaFor(source: string): Dfa {
-  let d = dfaCache.get(source);
-  if (!d) {
-    const r = compilePattern(source);
-    if (!r.ok) throw new Error(`internal: invalid pattern \`${source}\``);
-    d = r.dfa;
-    if (dfaCache.size > 1000) dfaCache.clear();
-    dfaCache.set(source, d);
-  }
+function dfaFor(source: string) {
+  const d = cachedPattern(source);
+  if (!d) throw new Error(`internal: invalid pattern \`${source}\``);
   return d;
 }
 

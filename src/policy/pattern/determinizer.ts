@@ -52,7 +52,11 @@ export class Determinizer {
   private contexts: number[] = [];
   private emittedIds: Array<readonly number[]> = [];
   private endIds: Array<readonly number[]> = [];
-  private closures: Array<Array<Closure | undefined>> = [];
+  // Closures of the state whose transitions are being computed: the compiler asks for all
+  // classes of one state in a row, and keeping every state's closures would cost memory
+  // proportional to states × NFA size.
+  private closureState = NO_STATE;
+  private closureCache: Array<Closure | undefined> = [];
   private table = new Int32Array(0);
   /** interned states by hash of (context, emitted, kernel) */
   private index = new Map<number, IndexEntry[]>();
@@ -167,7 +171,8 @@ export class Determinizer {
     this.contexts = [];
     this.emittedIds = [];
     this.endIds = [];
-    this.closures = [];
+    this.closureState = NO_STATE;
+    this.closureCache = [];
     this.table = new Int32Array(0);
     this.index = new Map();
     this.matchedState = NO_STATE;
@@ -184,6 +189,8 @@ export class Determinizer {
     const testMode = this.options.mode === 'test';
     if (testMode && emitted.length > 0) return this.matchedOrCreate();
     const key = testMode ? EMPTY : emitted;
+    // Hashing, comparing and storing a kernel costs its length, so that counts as work too.
+    this.work += kernel.length;
     const hash = hashState(kernel, context, key);
     let bucket = this.index.get(hash);
     if (bucket === undefined) {
@@ -193,23 +200,14 @@ export class Determinizer {
     for (const entry of bucket) {
       if (entry.context === context && sameNumbers(entry.kernel, kernel) && sameNumbers(entry.emitted, key)) return entry.id;
     }
-    const closures: Array<Closure | undefined> = [];
     const endAccepts = this.closure(kernel, context, LOOKAHEAD_END).matches;
     let id = NO_STATE;
     if (testMode && endAccepts.length > 0) {
       // A match that ends here whatever follows is already a match.
-      let certain = true;
-      for (const lookahead of this.lookaheads) {
-        const closure = this.closure(kernel, context, lookahead);
-        closures[lookahead] = closure;
-        if (closure.matches.length === 0) certain = false;
-      }
+      const certain = this.lookaheads.every((lookahead) => this.closure(kernel, context, lookahead).matches.length > 0);
       if (certain) id = this.matchedOrCreate();
     }
-    if (id === NO_STATE) {
-      id = this.addState(kernel, context, key, endAccepts);
-      this.closures[id] = closures;
-    }
+    if (id === NO_STATE) id = this.addState(kernel, context, key, endAccepts);
     bucket.push({ kernel, context, emitted: key, id });
     return id;
   }
@@ -221,7 +219,6 @@ export class Determinizer {
     this.contexts.push(context);
     this.emittedIds.push(emitted);
     this.endIds.push(endAccepts);
-    this.closures.push([]);
     const needed = (id + 1) * this.classCount;
     if (needed > this.table.length) {
       const grown = new Int32Array(Math.max(needed, this.table.length * 2, 64 * this.classCount)).fill(NO_STATE);
@@ -232,11 +229,14 @@ export class Determinizer {
   }
 
   private closureOf(state: number, lookahead: number): Closure {
-    const cache = this.closures[state]!;
-    let closure = cache[lookahead];
+    if (state !== this.closureState) {
+      this.closureState = state;
+      this.closureCache = [];
+    }
+    let closure = this.closureCache[lookahead];
     if (closure === undefined) {
       closure = this.closure(this.kernels[state]!, this.contexts[state]!, lookahead);
-      cache[lookahead] = closure;
+      this.closureCache[lookahead] = closure;
     }
     return closure;
   }

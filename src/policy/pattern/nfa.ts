@@ -129,6 +129,8 @@ class PatternLowering {
         return entry;
       }
       case 'alternation':
+        // `a|b|\d` is one set, not three threads: fewer NFA states to track per DFA state.
+        if (node.alternatives.every((alt) => alt.kind === 'chars')) return b.add(NFA_CHAR, next, this.charSet(node));
         return b.add(NFA_SPLIT, -1, 0, node.alternatives.map((alt) => this.lower(alt, next)));
       case 'repeat':
         return this.lowerRepeat(node.body, node.min, node.max, next);
@@ -178,16 +180,26 @@ class PatternLowering {
     return ASSERT_SCAN_END;
   }
 
-  /** JS semantics under `i`: a set matches what folds like a member; `[^…]` negates after folding. */
-  private charSet(node: PatternNode & { kind: 'chars' }): number {
+  /**
+   * The set a `chars` node (or an alternation of them) matches. JS semantics under `i`: a set
+   * matches what folds like a member, and `[^…]` negates after folding.
+   */
+  private charSet(node: PatternNode): number {
     let id = this.setOf.get(node);
     if (id === undefined) {
-      let set = this.ast.flags.caseInsensitive ? caseClose(node.set) : node.set;
-      if (node.negated) set = set.complement();
-      id = this.builder.internSet(set);
+      id = this.builder.internSet(this.foldedSet(node));
       this.setOf.set(node, id);
     }
     return id;
+  }
+
+  private foldedSet(node: PatternNode): CodePointSet {
+    if (node.kind === 'alternation') {
+      return node.alternatives.reduce((set, alt) => set.union(this.foldedSet(alt)), CodePointSet.empty);
+    }
+    if (node.kind !== 'chars') return CodePointSet.empty;
+    const set = this.ast.flags.caseInsensitive ? caseClose(node.set) : node.set;
+    return node.negated ? set.complement() : set;
   }
 }
 
