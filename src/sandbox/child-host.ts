@@ -109,6 +109,7 @@ export class ChildHost implements ChildSandboxHost {
       maxSourceBytes: this.options.maxSourceBytes,
       maxPoliciesPerTenant: this.options.maxPoliciesPerTenant,
       marshal: this.options.marshal,
+      batchMarshal: this.options.batchMarshal,
     };
     const child = spawn(process.execPath, [...execArgv, entry, JSON.stringify(childOptions)], {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],

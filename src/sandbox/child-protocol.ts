@@ -15,6 +15,7 @@ export interface ChildOptions {
   maxSourceBytes: number;
   maxPoliciesPerTenant: number;
   marshal: MarshalFormat;
+  batchMarshal: MarshalFormat;
 }
 
 export type ParentMessage =

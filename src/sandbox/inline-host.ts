@@ -63,6 +63,7 @@ export class InlineHost implements InlineSandboxHost {
       maxSourceBytes: options.maxSourceBytes,
       maxPoliciesPerTenant: options.maxPoliciesPerTenant,
       marshal: options.marshal,
+      batchMarshal: options.batchMarshal,
     };
   }
 

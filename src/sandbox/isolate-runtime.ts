@@ -33,12 +33,14 @@ export type TrampolineFaultCode = 'threw' | 'bad_return' | 'oversized_return' | 
 export const RUNTIME_EXPORTS = ['register', 'run', 'runBatch'] as const;
 
 /**
- * Source of the runtime closure. `$0` is the payload format: 'json' | 'msgpack' | 'structured-clone'.
- * Run with `context.evalClosureSync(source, [format], { result: { reference: true } })`.
+ * Source of the runtime closure. `$0` is the payload format of single calls and `$1` that of
+ * batches: 'json' | 'msgpack' | 'structured-clone'.
+ * Run with `context.evalClosureSync(source, [format, batchFormat], { result: { reference: true } })`.
  */
 export const ISOLATE_RUNTIME_SOURCE = String.raw`
 'use strict';
 const format = $0;
+const batchFormat = $1;
 const g = globalThis;
 const LIMITS = ${JSON.stringify(RESULT_LIMITS)};
 const SEVERITIES = ${JSON.stringify(SEVERITIES)};
@@ -264,11 +266,12 @@ function decodeMsgpack(s) {
   }
 }
 
-function decode(payload) {
-  if (format === 'json') return JSONParse(payload);
-  if (format === 'msgpack') return decodeMsgpack(payload);
+function decodeAs(fmt, payload) {
+  if (fmt === 'json') return JSONParse(payload);
+  if (fmt === 'msgpack') return decodeMsgpack(payload);
   return payload;
 }
+function decode(payload) { return decodeAs(format, payload); }
 
 // ---- tenant registry (closure-private) ----
 const policies = [];
@@ -446,7 +449,7 @@ function run(index, eventPayload, contextPayload, now) {
 function runBatch(payload) {
   let items;
   try {
-    items = decode(payload);
+    items = decodeAs(batchFormat, payload);
   } catch (err) {
     return fault('internal', 'could not decode the batch payload', null);
   }

@@ -24,8 +24,13 @@ export interface SandboxHostOptions {
   maxSourceBytes?: number;
   /** most policies per tenant. Default 64 */
   maxPoliciesPerTenant?: number;
-  /** how event and context cross into the isolate. Default: the benchmark winner, `json` */
+  /** how event and context cross into the isolate per call. Default: the benchmark winner, `json` */
   marshal?: MarshalFormat;
+  /**
+   * how a batch crosses. Default `structured-clone`: it keeps objects shared between requests
+   * (one context, a growing history) shared, so replay batches copy far less (bench/RESULTS-sandbox.md)
+   */
+  batchMarshal?: MarshalFormat;
   /** receives faults, quarantines, isolate replacements and child restarts; must not throw */
   onIncident?: (incident: SandboxIncident) => void;
   /** time source for the circuit breaker (tests). Default Date.now */
@@ -47,6 +52,7 @@ export interface ResolvedOptions {
   maxSourceBytes: number;
   maxPoliciesPerTenant: number;
   marshal: MarshalFormat;
+  batchMarshal: MarshalFormat;
   onIncident: (incident: SandboxIncident) => void;
   clock: () => number;
   childExecArgv: readonly string[];
@@ -71,6 +77,7 @@ export function resolveOptions(o: SandboxHostOptions = {}): ResolvedOptions {
     maxSourceBytes: positive('maxSourceBytes', o.maxSourceBytes, 256 * 1024, 1),
     maxPoliciesPerTenant: positive('maxPoliciesPerTenant', o.maxPoliciesPerTenant, 64, 1),
     marshal: o.marshal ?? 'json',
+    batchMarshal: o.batchMarshal ?? 'structured-clone',
     onIncident: onIncident
       ? (i) => {
           try {

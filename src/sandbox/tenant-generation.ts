@@ -35,6 +35,7 @@ export interface GenerationLimits {
   maxSourceBytes: number;
   maxPoliciesPerTenant: number;
   marshal: MarshalFormat;
+  batchMarshal: MarshalFormat;
 }
 
 export type BuildResult =
@@ -231,7 +232,7 @@ export class TenantGeneration {
 
   /** Runs the hardening runtime; keeps References to run/runBatch, returns the one to register. */
   private installRuntime(): ivm.Reference {
-    const runtime = this.context.evalClosureSync(ISOLATE_RUNTIME_SOURCE, [this.limits.marshal], {
+    const runtime = this.context.evalClosureSync(ISOLATE_RUNTIME_SOURCE, [this.limits.marshal, this.limits.batchMarshal], {
       result: { reference: true },
       timeout: 2000,
     }) as ivm.Reference;
@@ -431,7 +432,7 @@ export class TenantGeneration {
 
   private batchPayload(items: readonly BatchItem[], nows: readonly number[]): IsolatePayload {
     return encodeForIsolate(
-      this.limits.marshal,
+      this.limits.batchMarshal,
       items.map((it, i) => [it.policy.index, it.event, it.context, nows[i]]),
     );
   }

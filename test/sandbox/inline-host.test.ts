@@ -356,11 +356,13 @@ describe('batch', () => {
 
 describe('marshal formats', () => {
   it.each(['json', 'msgpack', 'structured-clone'] as const)('%s delivers the same data', (marshal) => {
-    const { h } = host({ marshal });
+    const { h } = host({ marshal, batchMarshal: marshal });
     h.loadTenantPolicies('acme', [{ name: 'echo', code: ECHO }]);
     const ev = { ...refundCall(12.5), args: { amount: 12.5, nested: { list: [1, -2, 3.25, 'é😀', null, true], toString: 'x', __proto__x: 1 } } };
     const ctx = { ...context, toolCalls: { issue_refund: 2 } };
     const v = h.evaluate('acme', 'echo', ev as never, ctx);
     expect(v.status === 'ok' && v.violation && JSON.parse(v.message)).toEqual({ event: ev, context: ctx });
+    const [b] = h.evaluateBatch('acme', [{ policy: 'echo', event: ev as never, context: ctx }]);
+    expect(b).toEqual(v);
   });
 });
