@@ -96,6 +96,9 @@ export class Gate {
   check(run: Run, recordedEvent: StreamEvent, options: CheckOptions = {}): Verdict {
     const mode = run.mode;
     const s = this.settings;
+    // Nothing proceeds in a halted run; only its end is still recorded.
+    const halted = run.halted;
+    if (halted && recordedEvent.kind !== 'run.end') throw halted;
     if (mode === 'observe') {
       if (!options.probe) this.emit(recordedEvent);
       return { behavior: 'allow', event: recordedEvent, modified: false, decision: undefined };

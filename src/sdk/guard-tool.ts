@@ -6,7 +6,7 @@
 
 import type { ToolCallEvent, ToolResultEvent } from '../events/types.js';
 import { digestOf, toJsonObject, toJsonValue } from './canonical.js';
-import { toolDenial, type Denial, type ToolDenial } from './denial.js';
+import { SYSTEM_POLICY, toolDenial, type Denial, type ToolDenial } from './denial.js';
 import { PolicyViolationError } from './errors.js';
 import { stamp, type Verdict } from './gate.js';
 import { newCallId, newSpanId } from './ids.js';
@@ -94,8 +94,13 @@ export function runGuardedTool<A, R>(
   let record = requestedCallId !== undefined ? run.calls.get(requestedCallId) : run.pendingCallFor(tool, argsDigest);
   const callId = requestedCallId ?? record?.callId ?? newCallId();
   // A decision made when the model's answer arrived still holds if this is the same call, unchanged.
+  // A call whose arguments could never be read (broken stream, malformed JSON) stays denied
+  // whatever arguments are presented for it later.
+  const unreadable = record?.state === 'denied' && (record.denial?.policy === SYSTEM_POLICY.streamIntegrity || record.denial?.policy === SYSTEM_POLICY.invalidArguments);
   const reusable =
-    record !== undefined && record.tool === tool && record.argsDigest === argsDigest && (record.state === 'allowed' || record.state === 'approved' || record.state === 'denied');
+    record !== undefined &&
+    record.tool === tool &&
+    (unreadable || (record.argsDigest === argsDigest && (record.state === 'allowed' || record.state === 'approved' || record.state === 'denied')));
   if (record && !reusable) {
     // An edited or repeated call is a new call: give back what the old decision reserved.
     if (record.state === 'allowed' || record.state === 'approved') tracer.gate.rollback(record.reservation);

@@ -53,7 +53,7 @@ export interface InitTracingOptions {
   auditAllows?: boolean | number;
   /** put prompts, responses, arguments and results on spans (off by default, as GenAI conventions ask) */
   captureContent?: boolean;
-  /** called with each finding (detect-mode alerting); never slows the agent */
+  /** called with each finding except audited allows (detect-mode alerting); never slows the agent */
   onFinding?: (finding: Finding) => void;
   /** recorder and exporter failures (the agent is never interrupted by them) */
   onRecorderError?: (error: Error) => void;
@@ -131,6 +131,7 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
   }
   const engine: Engine = createEngine(bundle);
   const storePath = options.store === false ? undefined : (options.store ?? join('.cascade', 'cascade.db'));
+  const onFinding = options.onFinding;
   const onRecorderError = options.onRecorderError ?? ((e: Error) => process.emitWarning(`cascade-runtime: ${e.message}`, 'CascadeWarning'));
   const recorder: Recorder =
     storePath === undefined && options.endpoint === undefined
@@ -141,7 +142,7 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
           ...(options.endpoint !== undefined ? { exporter: { endpoint: options.endpoint, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(storePath !== undefined ? { outboxPath: join(storePath, '..', 'export-outbox.db') } : {}) } } : {}),
           captureContent: options.captureContent ?? false,
           auditAllows: options.auditAllows ?? true,
-          ...(options.onFinding !== undefined ? { onFinding: options.onFinding } : {}),
+          ...(onFinding !== undefined ? { onFinding: (f: Finding) => (f.outcome === 'allowed' ? undefined : onFinding(f)) } : {}),
           onError: onRecorderError,
         });
   const guardEngine: GuardEngine = engine;

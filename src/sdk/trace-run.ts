@@ -126,12 +126,20 @@ function close(tracer: Tracer, run: Run, status: NonNullable<RunEndEvent['status
   // Calls decided for this run but never executed give their reserved counters back, and are
   // remembered so that a later request carrying them gets a tool result saying so.
   for (const reservation of run.unexecutedReservations()) tracer.gate.rollback(reservation);
+  const halted = run.halted;
   for (const call of run.calls.values()) {
-    if (call.state === 'executing' || call.state === 'executed') continue;
+    if (call.state === 'executing' || call.state === 'executed') {
+      // A halt can cut a run between a tool's execution and the delivery of its result.
+      if (halted) {
+        const error = `executed, but the run was halted by policy ${halted.policy} before the result was delivered`;
+        tracer.rememberUnanswered(call.callId, JSON.stringify({ status: 'withheld', error, policy: halted.policy }));
+      }
+      continue;
+    }
     const denial: Denial =
       call.denial ??
-      (run.halted
-        ? { policy: run.halted.policy, reason: 'the run was halted before the call ran', outcome: 'halt', violations: [] }
+      (halted
+        ? { policy: halted.policy, reason: 'the run was halted before the call ran', outcome: 'halt', violations: [] }
         : { policy: SYSTEM_POLICY.runEnded, reason: 'the run ended before the call ran', outcome: 'block', violations: [] });
     tracer.rememberUnanswered(call.callId, JSON.stringify({ status: 'denied', error: denialText(denial), policy: denial.policy }));
   }

@@ -1,0 +1,6 @@
+// Provider integrations: wrap an official client so that its calls are captured and guarded.
+
+export { wrapOpenAI } from './openai.js';
+export type { OpenAIClientLike } from './openai.js';
+export { wrapAnthropic } from './anthropic.js';
+export type { AnthropicClientLike } from './anthropic.js';
