@@ -285,6 +285,12 @@ export interface InjecAgentScore {
   timing: Timing;
 }
 
+/** The clean control's tool response for case i: the template with benign text where the instruction was. */
+export function cleanResponse(c: InjecAgentCase, i: number, benign: readonly string[]): string {
+  const text = benign.length === 0 ? '' : (benign[i % benign.length] as string);
+  return c['Tool Response Template'].split('<Attacker Instruction>').join(text.replace(/'/g, '\u2019'));
+}
+
 const blocked = (fs: readonly FrameworkFinding[] | null): boolean => fs !== null && fs.some((f) => BLOCKING.has(f.action));
 const injectionFlag = (fs: readonly FrameworkFinding[]): boolean => fs.some((f) => f.pack === 'prompt-injection' && f.severity !== 'low' && f.severity !== 'info');
 
@@ -329,9 +335,7 @@ export function scoreInjecAgent(cases: readonly InjecAgentCase[], tools: readonl
     if (blocked(o.toolResult)) resultBlocked++;
     // clean control (base sets only: enhanced cases share templates with base)
     if (c.set.endsWith('base')) {
-      const text = benign.length === 0 ? '' : (benign[i % benign.length] as string);
-      const response = c['Tool Response Template'].split('<Attacker Instruction>').join(text.replace(/'/g, '\u2019'));
-      const k = replayCase(fw, tools, c, response, `clean-${i}`);
+      const k = replayCase(fw, tools, c, cleanResponse(c, i, benign), `clean-${i}`);
       clean.cases++;
       if (injectionFlag(k.toolResult)) clean.resultFlagged++;
       if (blocked(k.toolResult)) clean.resultBlocked++;
