@@ -20,6 +20,7 @@ import {
 import { KernelInstance } from './kernel-instance.js';
 import { Projector, ProjectionOverflow } from './projection.js';
 import { collectEvidence, violationMessage } from './explain.js';
+import type { FrameworkSet, RunState, FrameworkFinding } from '../frameworks/index.js';
 
 export interface EngineOptions {
   /** runs whose sequence state is kept at once; the least recently used is evicted beyond this */
@@ -30,6 +31,8 @@ export interface EngineOptions {
   customEvaluator?: CustomPolicyEvaluator;
   /** clock for events without `time` (ms since the epoch) */
   now?: () => number;
+  /** built-in security frameworks evaluated with the policies (see createFrameworks) */
+  frameworks?: FrameworkSet;
 }
 
 export interface CustomPolicyEvaluator {
@@ -84,6 +87,7 @@ export class EngineError extends Error {
   override readonly name = 'EngineError';
 }
 
+const EMPTY_FINDINGS: FrameworkFinding[] = [];
 const KIND_INDEX = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
 
 export function createEngine(bundle: Bundle, options: EngineOptions = {}): Engine {
@@ -98,6 +102,7 @@ class WasmEngine implements Engine {
   private readonly maxRuns: number;
   private readonly maxValues: number;
   private readonly runs = new Map<string, { slot: number; generation: number }>();
+  private readonly fwRuns = new Map<string, RunState>();
   private readonly freeSlots: number[] = [];
   private readonly slotGeneration: Int32Array;
   private allowDecision: Decision;
@@ -180,11 +185,26 @@ class WasmEngine implements Engine {
         for (let i = 0; i < n; i++) violated[i] = program.kernelPolicies[k.i32[out + i]!]!;
       }
     }
-    if (!violated && !custom && !tokenOps) {
+    const fw = this.options.frameworks;
+    let fwRun: RunState | undefined;
+    let fwFindings: FrameworkFinding[] | undefined;
+    if (fw) {
+      fwRun = this.frameworkRun(event.runId, fw);
+      try {
+        fwFindings = fw.check(event, fwRun);
+      } catch (err) {
+        return this.errorDecision(mode, [], `framework check failed: ${(err as Error)?.message ?? String(err)}`, mode);
+      }
+    }
+    if (!violated && !custom && !tokenOps && (!fwFindings || fwFindings.length === 0)) {
+      if (fw && fwRun) fw.record(event, fwRun, EMPTY_FINDINGS);
       if (event.kind === 'run.end') this.endRun(event.runId);
       return this.allowDecision;
     }
-    const decision = this.assemble(event, mode, violated ?? [], custom);
+    const decision = this.assemble(event, mode, violated ?? [], custom, fwFindings);
+    // content that reached the system is recorded (taint, injection marks) even when blocked;
+    // counters of a tool call only move when the call goes ahead
+    if (fw && fwRun && (proceeds(decision.outcome) || event.kind !== 'tool.call')) fw.record(event, fwRun, fwFindings ?? EMPTY_FINDINGS);
     if (tokenOps && runRef) {
       const token: CommitToken = { runId: event.runId, slot: runRef.slot, generation: runRef.generation, ops: tokenOps, committed: false };
       tokens.set(decision, token);
@@ -195,7 +215,7 @@ class WasmEngine implements Engine {
     return decision;
   }
 
-  private assemble(event: StreamEvent, mode: Mode, violated: number[], custom: number[] | undefined): Decision {
+  private assemble(event: StreamEvent, mode: Mode, violated: number[], custom: number[] | undefined, fwFindings?: FrameworkFinding[]): Decision {
     const policies = this.bundle.policies;
     const violations: Violation[] = [];
     const errors: { policy?: string; message: string }[] = [];
@@ -251,6 +271,19 @@ class WasmEngine implements Engine {
           });
         }
       }
+    }
+    const fw = this.options.frameworks;
+    if (fw && fwFindings && fwFindings.length > 0) {
+      const fv = fw.toViolations(fwFindings, mode);
+      const enforced: FrameworkFinding[] = [];
+      fv.forEach((v, i) => {
+        violations.push(v);
+        if (v.effectiveMode === 'enforce') {
+          raise(v.action === 'allow' ? 'flag' : v.action);
+          if (v.action === 'modify') enforced.push(fwFindings[i]!);
+        } else raise('flag');
+      });
+      if (enforced.length > 0) modifications.push(...fw.modifications(event, enforced));
     }
     if (mode === 'detect' && outcome !== 'allow') outcome = 'flag';
     const order = violations.map((v, i) => ({ v, i }));
@@ -328,7 +361,23 @@ class WasmEngine implements Engine {
     }
   }
 
+  private frameworkRun(runId: string, fw: FrameworkSet): RunState {
+    let r = this.fwRuns.get(runId);
+    if (r) {
+      this.fwRuns.delete(runId);
+    } else {
+      r = fw.createRunState(runId);
+      if (this.fwRuns.size >= this.maxRuns) {
+        this.fwRuns.delete(this.fwRuns.keys().next().value as string);
+        this.counters.runsEvicted++;
+      }
+    }
+    this.fwRuns.set(runId, r);
+    return r;
+  }
+
   endRun(runId: string): void {
+    this.fwRuns.delete(runId);
     const r = this.runs.get(runId);
     if (!r) return;
     this.runs.delete(runId);
