@@ -104,7 +104,7 @@ export class ToolCallAssembler {
       const out: AssembledToolCall = { index: p.index, callId: p.callId, tool: p.tool, argsText };
       const own = p.problem ?? (requireClosed && !p.closed ? 'the call was never completed' : undefined);
       if (problem !== undefined || own !== undefined) {
-        out.problem = own ?? problem!;
+        out.problem = problem ?? own!;
         out.integrity = true;
       } else {
         const parsed = parseArguments(argsText);

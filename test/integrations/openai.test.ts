@@ -340,3 +340,56 @@ message: a tool returned a private key
     expect(log).toEqual(['refund A-1 400', 'refund A-2 400']);
   });
 });
+
+describe('approvals through the wrapper', () => {
+  const APPROVAL = `
+name: refund-approval
+type: rule
+severity: high
+on: tool.call
+when:
+  all:
+    - tool: issue_refund
+    - args.amount: { gt: 500 }
+action: require_approval
+message: refund of {{args.amount}} needs a human
+`;
+
+  it('asks when the model’s call arrives, binds the grant to that exact call, uses it once, and re-asks for an edited call', async () => {
+    const asked: Array<{ callId?: string; amount: unknown }> = [];
+    init({
+      enforcementMode: 'enforce',
+      policies: [{ file: 'approval.yaml', text: APPROVAL }],
+      approver: (r) => {
+        asked.push({ ...(r.callId !== undefined ? { callId: r.callId } : {}), amount: (r.args as { amount?: unknown }).amount });
+        return (r.args as { amount: number }).amount < 1_000;
+      },
+    });
+    const log: string[] = [];
+    const refund = tools(log)['issue_refund']!;
+    await traceRun('r', async () => {
+      const res = await client.chat.completions.create({
+        model: 'refund-agent',
+        messages: [
+          { role: 'user', content: 'Please refund order A-1 for 900' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_0_0', type: 'function', function: { name: 'lookup_order', arguments: '{"order_id":"A-1"}' } }] },
+          { role: 'tool', tool_call_id: 'call_0_0', content: '{"status":"delivered"}' },
+        ],
+      });
+      const call = res.choices[0]!.message.tool_calls![0]!;
+      expect(asked).toEqual([{ callId: call.id, amount: 900 }]);
+      const args = JSON.parse(call.type === 'function' ? call.function.arguments : '{}') as { order_id: string; amount: number };
+      // the approved call runs without asking again
+      expect(await refund(args as never, { callId: call.id })).toEqual({ refunded: 900, order_id: 'A-1' });
+      expect(asked).toHaveLength(1);
+      // the same call id again: the grant was single-use, so the approver is asked again
+      expect(await refund(args as never, { callId: call.id })).toEqual({ refunded: 900, order_id: 'A-1' });
+      expect(asked).toHaveLength(2);
+      // an edited call is a new call: decided again, and this one is refused
+      const edited = await refund({ ...args, amount: 5_000 } as never, { callId: call.id });
+      expect(isToolDenial(edited) && edited.policy).toBe('refund-approval');
+      expect(asked.at(-1)).toEqual({ callId: call.id, amount: 5_000 });
+    });
+    expect(log).toEqual(['refund A-1 900', 'refund A-1 900']);
+  });
+});
