@@ -25,6 +25,13 @@ function singleCodePoint(text: string): number | undefined {
   return text.length === (cp > 0xffff ? 2 : 1) ? cp : undefined;
 }
 
+function codePointsOfSet(set: CodePointSet): number[] {
+  const out: number[] = [];
+  const r = set.ranges;
+  for (let i = 0; i < r.length; i += 2) for (let cp = r[i]!; cp <= r[i + 1]!; cp++) out.push(cp);
+  return out;
+}
+
 function findRoot(parent: Map<number, number>, cp: number): number {
   let root = cp;
   for (let up = parent.get(root); up !== undefined && up !== root; up = parent.get(root)) root = up;
@@ -50,6 +57,7 @@ function buildOrbits(): CaseOrbits {
     if (ra !== rb) parent.set(rb, ra);
   };
   const r = candidates.ranges;
+  const unlinked: number[] = [];
   for (let i = 0; i < r.length; i += 2) {
     for (let cp = r[i]!; cp <= r[i + 1]!; cp++) {
       const text = String.fromCodePoint(cp);
@@ -57,7 +65,14 @@ function buildOrbits(): CaseOrbits {
       const upper = singleCodePoint(text.toUpperCase());
       if (lower !== undefined && lower !== cp) join(cp, lower);
       if (upper !== undefined && upper !== cp) join(cp, upper);
+      if (lower === undefined || upper === undefined) unlinked.push(cp);
     }
+  }
+  // A code point whose lower or upper case is several code points (ΐ, ﬅ, ᾳ) can still fold
+  // like another one (U+0390 and U+1FD3 do); for those few the engine finds the partners.
+  const haystack = String.fromCodePoint(...codePointsOfSet(candidates));
+  for (const cp of unlinked) {
+    for (const m of haystack.matchAll(new RegExp(`\\u{${cp.toString(16)}}`, 'giu'))) join(cp, m[0].codePointAt(0)!);
   }
   const components = new Map<number, number[]>();
   for (const cp of parent.keys()) {

@@ -27,7 +27,9 @@ export function brokenInvariant(dfa: Dfa): string | undefined {
     if (accept[dfa.dead] !== 0) return 'dead state accepts';
     for (let c = 0; c < classCount; c++) if (table[dfa.dead * classCount + c] !== dfa.dead) return 'dead state escapes';
   }
-  // bit0 means "matched": such a state must stay matched whatever follows.
+  // For one pattern bit0 means "matched": such a state must stay matched whatever follows. (A
+  // pattern set's bit0 says a match ended on the step into the state, which is not sticky.)
+  if ('acceptSet' in dfa) return undefined;
   for (let s = 0; s < stateCount; s++) {
     if ((accept[s]! & 1) === 0) continue;
     for (let c = 0; c < classCount; c++) if ((accept[table[s * classCount + c]!]! & 1) === 0) return 'matched state is left';
