@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Mode } from '../engine/decision.js';
 import { applyModifications, createEngine, type Engine } from '../engine/index.js';
 import { FindingsRecorder } from '../findings/recorder.js';
+import { createFrameworks, type FrameworkSelection, type FrameworkSet } from '../frameworks/index.js';
 import type { Finding } from '../findings/finding.js';
 import { compilePolicies, formatDiagnostics, loadPolicySources, type Bundle, type PolicySource } from '../policy/index.js';
 import type { Approver } from './approvals.js';
@@ -23,8 +24,8 @@ export interface InitTracingOptions {
   /** `observe` (default), `detect` or `enforce`; enforce must be asked for */
   enforcementMode?: Mode;
   policies?: PolicyInput;
-  /** built-in detector packs by name (`recommended` for all) */
-  frameworks?: readonly string[];
+  /** built-in detector packs: names (`recommended` for all), or a map from name to `true`, a pack config or `false` */
+  frameworks?: FrameworkSelection;
   /** enforce mode with no policies and no frameworks refuses to start unless this is true */
   allowEmptyPolicySet?: boolean;
   /** OTLP/HTTP collector; spans are exported through a durable outbox */
@@ -65,6 +66,8 @@ export interface CascadeTracing {
   /** hash of the policy bundle in force */
   readonly bundleHash: string;
   readonly policyCount: number;
+  /** the framework packs evaluated with the policies */
+  readonly frameworks: readonly string[];
   /** the SQLite file findings go to, if any */
   readonly storePath: string | undefined;
   /** compiles and swaps in a new policy set without a restart; throws on a broken set */
@@ -116,8 +119,14 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     throw new CascadeConfigError('initTracing: `project` must be a non-empty string');
   }
   const mode = options.enforcementMode === undefined ? 'observe' : parseMode(options.enforcementMode, 'initTracing');
-  if (options.frameworks !== undefined && options.frameworks.length > 0) {
-    throw new CascadeConfigError('initTracing: `frameworks` are not wired into this build of the engine yet; use policies');
+  let frameworks: FrameworkSet | undefined;
+  if (options.frameworks !== undefined) {
+    try {
+      frameworks = createFrameworks(options.frameworks);
+    } catch (e) {
+      throw new CascadeConfigError(`initTracing: ${(e as Error).message}`, { cause: e });
+    }
+    if (frameworks.packs.length === 0) frameworks = undefined;
   }
   const resolved = resolvePolicies(options.policies);
   let bundle: Bundle;
@@ -129,7 +138,8 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     if (!empty.ok) throw new CascadeConfigError('initTracing: could not build an empty policy set');
     bundle = empty.bundle;
   }
-  const engine: Engine = createEngine(bundle);
+  const engine: Engine = createEngine(bundle, frameworks ? { frameworks } : {});
+  const frameworkCount = frameworks?.packs.length ?? 0;
   const storePath = options.store === false ? undefined : (options.store ?? join('.cascade', 'cascade.db'));
   const onFinding = options.onFinding;
   const onRecorderError = options.onRecorderError ?? ((e: Error) => process.emitWarning(`cascade-runtime: ${e.message}`, 'CascadeWarning'));
@@ -153,7 +163,7 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     engine: guardEngine,
     applyModifications: apply,
     bundleHash: () => engine.bundle.hash,
-    ruleCount: bundle.policies.length,
+    ruleCount: bundle.policies.length + frameworkCount,
     allowEmptyPolicySet: options.allowEmptyPolicySet === true,
     recorder,
     onError: options.onError ?? 'block',
@@ -184,15 +194,16 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     get policyCount() {
       return engine.bundle.policies.length;
     },
+    frameworks: frameworks?.names ?? [],
     storePath,
     reloadPolicies(policies: PolicyInput): void {
       const next = resolvePolicies(policies);
       if (!next.ok) throw new CascadeConfigError(`reloadPolicies: the new policy set does not compile; the current one stays in force:\n${next.message}`);
-      if (mode === 'enforce' && next.bundle.policies.length === 0 && !options.allowEmptyPolicySet) {
+      if (mode === 'enforce' && next.bundle.policies.length + frameworkCount === 0 && !options.allowEmptyPolicySet) {
         throw new CascadeConfigError('reloadPolicies: the new policy set is empty and enforce mode would enforce nothing; the current one stays in force');
       }
       engine.swap(next.bundle);
-      tracer.settings.ruleCount = next.bundle.policies.length;
+      tracer.settings.ruleCount = next.bundle.policies.length + frameworkCount;
     },
     flush: () => tracer.recorder.flush(),
     shutdown: () => tracer.close(),

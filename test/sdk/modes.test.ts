@@ -166,6 +166,23 @@ describe('configuration', () => {
     await expect(traceRun('r', { metadata: { enforcement_mode: 'enforce' } }, () => 1)).rejects.toThrow(/would enforce nothing/);
   });
 
+  it('built-in frameworks run with the policies, and count as something to enforce', async () => {
+    expect(() => initTracing({ project: 'p', enforcementMode: 'enforce', frameworks: ['no-such-pack'] as never, store: false })).toThrow(/unknown framework `no-such-pack`/);
+    const t = init({ enforcementMode: 'enforce', frameworks: ['secrets', 'destructive-commands'] });
+    expect(t.frameworks).toEqual(['secrets', 'destructive-commands']);
+    const lookup = guardTool(async () => ({ token: 'ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R' }), { name: 'lookup' });
+    const shell = guardTool(async (a: { command: string }) => `ran ${a.command}`, { name: 'run_shell' });
+    await traceRun('r', async () => {
+      expect(await lookup({})).toEqual({ token: '[REDACTED:github-token]' });
+      const out = await shell({ command: 'rm -rf / --no-preserve-root' });
+      expect(isToolDenial(out) && out.policy).toMatch(/^destructive-commands\//);
+      expect(await shell({ command: 'ls -la' })).toBe('ran ls -la');
+    });
+    const found = violations((await recorded(t.storePath)).findings);
+    expect(found.map((f) => f.framework)).toEqual(['secrets', 'destructive-commands']);
+    expect(JSON.stringify(found)).not.toContain('ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R');
+  });
+
   it('policy files are loaded from paths and globs; missing ones are named', () => {
     expect(() => initTracing({ project: 'p', enforcementMode: 'enforce', policies: ['examples/agents/nope/*.yaml'], store: false })).toThrow(/policy files not found: `examples\/agents\/nope\/\*\.yaml`/);
   });
