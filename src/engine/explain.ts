@@ -92,6 +92,10 @@ function indexPath(path: FieldPath, event: unknown, nth: number): string {
       return;
     }
     const seg = segs[i]!;
+    if ('deep' in seg) {
+      if (count === nth) found = prefix;
+      return;
+    }
     if ('key' in seg) {
       if (value && typeof value === 'object' && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, seg.key))
         rec((value as Record<string, unknown>)[seg.key], i + 1, prefix ? `${prefix}.${seg.key}` : seg.key);

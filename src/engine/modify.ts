@@ -60,6 +60,7 @@ function redactDeep(v: unknown, f: (s: string) => string, depth = 0): unknown {
 
 function update(container: unknown, segs: PathSegment[], i: number, f: (v: unknown) => unknown): void {
   const seg = segs[i]!;
+  if ('deep' in seg) return; // `**` is for reading; redact the parent path with a pattern instead
   const last = i === segs.length - 1;
   const visit = (holder: Record<string | number, unknown>, key: string | number): void => {
     if (last) holder[key] = f(holder[key]);
@@ -83,6 +84,7 @@ function setPath(root: Record<string, unknown>, segs: PathSegment[], value: unkn
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     const key = 'key' in seg ? seg.key : 'index' in seg ? seg.index : undefined;
+    if ('deep' in seg) return;
     if (key === undefined) return;
     if (i === segs.length - 1) {
       cur[key] = structuredClone(value);

@@ -4,7 +4,7 @@
 // byte by byte, and TextEncoder.encodeInto only for longer or non-ASCII strings.
 
 import { V, VALUE_BYTES } from '../policy/bundle-format.js';
-import type { FieldPath } from '../policy/field-path.js';
+import { walkDeep, type FieldPath } from '../policy/field-path.js';
 import type { KernelInstance } from './kernel-instance.js';
 
 export class ProjectionOverflow extends Error {
@@ -152,6 +152,7 @@ function walk(value: unknown, path: FieldPath, i: number, out: unknown[]): void 
     return;
   }
   const seg = segs[i]!;
+  if ('deep' in seg) return walkDeep(value, out, 0);
   if ('key' in seg) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
     if (!Object.prototype.hasOwnProperty.call(value, seg.key)) return;

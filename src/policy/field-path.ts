@@ -3,7 +3,8 @@
 
 import type { EventKind } from '../events/types.js';
 
-export type PathSegment = { key: string } | { index: number } | { wildcard: true };
+/** `[*]` fans out over a list; `**` over every value below, at any depth (for nested tool results). */
+export type PathSegment = { key: string } | { index: number } | { wildcard: true } | { deep: true };
 
 export interface FieldPath {
   text: string;
@@ -48,6 +49,13 @@ export function parseFieldPath(text: string): { ok: true; path: FieldPath } | { 
       continue;
     }
     if (!expectKey) return { ok: false, message: `expected \`.\` or \`[\` in field path \`${text}\``, offset: i };
+    if (text.startsWith('**', i)) {
+      if (i + 2 !== n) return { ok: false, message: `\`**\` must be the last segment of field path \`${text}\``, offset: i };
+      segments.push({ deep: true });
+      i += 2;
+      expectKey = false;
+      continue;
+    }
     const m = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(text.slice(i));
     if (!m) return { ok: false, message: `invalid character \`${c}\` in field path \`${text}\``, offset: i };
     segments.push({ key: m[0] });
@@ -57,7 +65,7 @@ export function parseFieldPath(text: string): { ok: true; path: FieldPath } | { 
   if (segments.length > MAX_PATH_SEGMENTS)
     return { ok: false, message: `field path \`${text}\` has more than ${MAX_PATH_SEGMENTS} segments`, offset: 0 };
   if (!('key' in segments[0]!)) return { ok: false, message: `field path \`${text}\` must start with a field name`, offset: 0 };
-  return { ok: true, path: { text, segments, multi: segments.some((s) => 'wildcard' in s) } };
+  return { ok: true, path: { text, segments, multi: segments.some((s) => 'wildcard' in s || 'deep' in s) } };
 }
 
 // What each event kind has. `open` means any sub-path is allowed (user data such as tool args).
@@ -102,7 +110,7 @@ export const EVENT_FIELDS: Record<EventKind, Record<string, Shape>> = {
 export function checkPathForKind(path: FieldPath, kind: EventKind): string | undefined {
   let shape: Shape = { fields: EVENT_FIELDS[kind] };
   for (const seg of path.segments) {
-    if (shape === 'open') return undefined;
+    if (shape === 'open' || 'deep' in seg) return undefined;
     if (shape === 'leaf') return `\`${path.text}\` reaches inside a plain value of \`${kind}\` events`;
     if ('list' in shape) {
       if ('key' in seg) return `\`${path.text}\`: use \`[*]\` or an index to reach into a list`;
@@ -137,6 +145,7 @@ function walk(value: unknown, segs: PathSegment[], i: number, out: unknown[]): v
     return;
   }
   const seg = segs[i]!;
+  if ('deep' in seg) return walkDeep(value, out, 0);
   if ('key' in seg) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
     if (!Object.prototype.hasOwnProperty.call(value, seg.key)) return;
@@ -147,6 +156,18 @@ function walk(value: unknown, segs: PathSegment[], i: number, out: unknown[]): v
   } else {
     if (!Array.isArray(value)) return;
     for (const item of value) walk(item, segs, i + 1, out);
+  }
+}
+
+/** The value and every value nested in it (depth-first, keys in insertion order), bounded in depth. */
+export function walkDeep(value: unknown, out: unknown[], depth: number): void {
+  if (value === undefined || depth > 64) return;
+  out.push(value);
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (let j = 0; j < value.length; j++) walkDeep(value[j], out, depth + 1);
+  } else {
+    for (const k in value as object) if (Object.prototype.hasOwnProperty.call(value, k)) walkDeep((value as Record<string, unknown>)[k], out, depth + 1);
   }
 }
 

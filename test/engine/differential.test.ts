@@ -24,7 +24,7 @@ const scalarArb = fc.oneof(
 const numArb = fc.constantFrom(-1, 0, 1, 2.5, 10, 100, 500, 1000);
 
 // field paths and the kind of value each usually holds
-const FIELDS = ['tool', 'args.amount', 'args.to', 'args.tags[*]', 'args.flag', 'args.note', 'args.nested.x', 'metadata.role', 'args.tags'];
+const FIELDS = ['args.**', 'tool', 'args.amount', 'args.to', 'args.tags[*]', 'args.flag', 'args.note', 'args.nested.x', 'metadata.role', 'args.tags'];
 
 const testArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   scalarArb.map((v) => ({ eq: v })),
