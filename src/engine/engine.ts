@@ -35,14 +35,23 @@ export interface EngineOptions {
   frameworks?: FrameworkSet;
 }
 
+export type CustomPolicyResult =
+  | { status: 'ok'; violation: false }
+  | {
+      status: 'ok';
+      violation: true;
+      message?: string;
+      severity?: Violation['severity'];
+      classification?: string;
+      action?: Violation['action'];
+      evidence?: Violation['evidence'];
+    }
+  | { status: 'error'; message: string };
+
 export interface CustomPolicyEvaluator {
-  evaluate(
-    policy: Policy & { type: 'custom' },
-    event: StreamEvent,
-  ):
-    | { status: 'ok'; violation: false }
-    | { status: 'ok'; violation: true; message?: string; severity?: Violation['severity']; classification?: string; evidence?: Violation['evidence'] }
-    | { status: 'error'; message: string };
+  /** called when a bundle is installed (create, swap); problems make the engine refuse the bundle */
+  prepare?(bundle: Bundle): { ok: true } | { ok: false; problems: string[] };
+  evaluate(policy: Policy & { type: 'custom' }, event: StreamEvent, context: { mode: Mode }): CustomPolicyResult;
 }
 
 export interface EvaluateOptions {
@@ -116,6 +125,7 @@ class WasmEngine implements Engine {
     for (let i = this.maxRuns - 1; i >= 0; i--) this.freeSlots.push(i);
     this.bundle = bundle;
     checkBundle(bundle);
+    prepareCustom(options.customEvaluator, bundle);
     this.kernel = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
     this.projector = new Projector(bundle.program.slots);
     this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
@@ -224,8 +234,9 @@ class WasmEngine implements Engine {
       if (outcomeRank(o) > outcomeRank(outcome)) outcome = o;
     };
     const modifications: Modification[] = [];
-    const push = (pi: number, over?: { message?: string; severity?: Violation['severity']; classification?: string; evidence?: Violation['evidence'] }): void => {
+    const push = (pi: number, over?: { message?: string; severity?: Violation['severity']; classification?: string; evidence?: Violation['evidence']; action?: Violation['action'] }): void => {
       const p = policies[pi]!;
+      const action = over?.action ?? p.action;
       const eff = effectiveMode(mode, p.mode);
       const enforcing = eff === 'enforce';
       const v: Violation = {
@@ -233,9 +244,9 @@ class WasmEngine implements Engine {
         policyVersion: this.bundle.policyVersions[pi]!,
         policyType: p.type,
         severity: over?.severity ?? p.severity,
-        action: p.action,
+        action,
         effectiveMode: eff,
-        shadow: !enforcing && p.action !== 'allow',
+        shadow: !enforcing && action !== 'allow',
         message: over?.message ?? violationMessage(p, event),
         evidence: over?.evidence ?? collectEvidence(p, event),
       };
@@ -243,8 +254,8 @@ class WasmEngine implements Engine {
       if (cls) v.classification = cls;
       violations.push(v);
       if (enforcing) {
-        raise(p.action === 'allow' ? 'flag' : p.action);
-        if (p.action === 'modify' && p.modify) {
+        raise(action === 'allow' ? 'flag' : action);
+        if (action === 'modify' && p.modify) {
           for (const r of p.modify.redact)
             modifications.push({ policy: p.name, op: 'redact', field: r.field.text, ...(r.pattern !== undefined ? { pattern: r.pattern } : {}), replacement: p.modify.replacement });
           for (const s of p.modify.set) modifications.push({ policy: p.name, op: 'set', field: s.field.text, value: s.value });
@@ -256,7 +267,7 @@ class WasmEngine implements Engine {
       for (const pi of custom) {
         const p = policies[pi] as Policy & { type: 'custom' };
         const evaluator = this.options.customEvaluator;
-        const r = evaluator ? safeCustom(evaluator, p, event) : { status: 'error' as const, message: 'no sandbox is configured for custom policies' };
+        const r = evaluator ? safeCustom(evaluator, p, event, effectiveMode(mode, p.mode)) : { status: 'error' as const, message: 'no sandbox is configured for custom policies' };
         if (r.status === 'error') {
           errors.push({ policy: p.name, message: r.message });
           const eff = effectiveMode(mode, p.mode);
@@ -264,6 +275,7 @@ class WasmEngine implements Engine {
           else raise('flag');
         } else if (r.violation) {
           push(pi, {
+            ...(r.action !== undefined ? { action: r.action } : {}),
             ...(r.message !== undefined ? { message: r.message } : {}),
             ...(r.severity !== undefined ? { severity: r.severity } : {}),
             ...(r.classification !== undefined ? { classification: r.classification } : {}),
@@ -419,6 +431,7 @@ class WasmEngine implements Engine {
 
   swap(bundle: Bundle): void {
     checkBundle(bundle);
+    prepareCustom(this.options.customEvaluator, bundle);
     const fresh = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
     // carry over the state of sequence policies that did not change (same name and version)
     const oldOffsets = stateOffsets(this.bundle);
@@ -511,13 +524,15 @@ export function callDigest(event: StreamEvent): [number, number] {
   return [a | 0, b | 0];
 }
 
-function safeCustom(
-  ev: CustomPolicyEvaluator,
-  p: Policy & { type: 'custom' },
-  event: StreamEvent,
-): ReturnType<CustomPolicyEvaluator['evaluate']> {
+function prepareCustom(ev: CustomPolicyEvaluator | undefined, bundle: Bundle): void {
+  if (!ev?.prepare || !bundle.policies.some((p) => p.type === 'custom')) return;
+  const r = ev.prepare(bundle);
+  if (!r.ok) throw new EngineError(`custom policies could not be loaded:\n  ${r.problems.join('\n  ')}`);
+}
+
+function safeCustom(ev: CustomPolicyEvaluator, p: Policy & { type: 'custom' }, event: StreamEvent, mode: Mode): CustomPolicyResult {
   try {
-    return ev.evaluate(p, event);
+    return ev.evaluate(p, event, { mode });
   } catch (err) {
     return { status: 'error', message: `custom policy evaluator threw: ${(err as Error)?.message ?? String(err)}` };
   }
