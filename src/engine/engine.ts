@@ -170,7 +170,7 @@ class WasmEngine implements Engine {
       let n: number;
       try {
         this.projector.project(k, event, plan.slots);
-        n = k.x.rt_eval(bucket, slot, eventTime(event, this.options.now), hlo, hhi);
+        n = k.x.rt_eval(bucket, slot, plan.stateful ? eventTime(event, this.options.now) : 0, hlo, hhi);
       } catch (err) {
         if (err instanceof ProjectionOverflow) return this.errorDecision(mode, this.bucketPolicies(bucket), err.message, mode);
         // a trap: this instance is no longer trusted; keep its run state, replace it
@@ -178,7 +178,7 @@ class WasmEngine implements Engine {
         return this.errorDecision(mode, this.bucketPolicies(bucket), `kernel trapped: ${(err as Error).message}`, mode);
       }
       if (n < 0) return this.errorDecision(mode, this.bucketPolicies(bucket), `kernel status ${n}`, mode);
-      const pending = k.x.rt_pending_count();
+      const pending = plan.stateful ? k.x.rt_pending_count() : 0;
       if (pending > 0) {
         tokenOps = new Float64Array(pending * 3);
         const base = k.pendingPtr;
