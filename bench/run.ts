@@ -5,7 +5,7 @@
 //   --markdown  the tables as Markdown, for bench/RESULTS.md
 // Progress and agreement checks go to stderr, so stdout is only the requested output.
 
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { FULL, QUICK, fmtNs, runEngineSuites, type Report, type Row } from './engine/run.js';
 
 const argv = new Set(process.argv.slice(2));
@@ -66,6 +66,10 @@ function machine(): string {
   return `${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
+/** 1-minute load average: other processes on the machine skew every figure, so it is recorded */
+const load = (): string => loadavg()[0]!.toFixed(1);
+const loadAtStart = load();
+
 function table(head: string[], body: string[][], md: boolean): string {
   if (md) return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
@@ -78,6 +82,7 @@ function human(report: Report, md: boolean): string {
   const out: string[] = [];
   const h2 = (t: string): void => void out.push('', md ? `### ${t}` : `== ${t}`, '');
   out.push(`machine: ${machine()}`);
+  out.push(`load average (1 min): ${loadAtStart} at start, ${load()} at end`);
   out.push(`timer: hrtime pair ~${report.timerOverheadNs} ns, included in single-call samples`);
 
   h2('per-evaluation latency (interleaved A/B; cascade includes projection of the raw event)');
@@ -89,6 +94,24 @@ function human(report: Report, md: boolean): string {
       md,
     ),
   );
+
+  const steps = report.rows.filter((r) => r.row.suite === 'breakdown-allow');
+  if (steps.length > 0) {
+    h2('where cascade spends the allow path (100 rules; each step includes the ones above it)');
+    const body: string[][] = [];
+    let prev: number | null = null;
+    let prevCtx = '';
+    for (const { row } of steps) {
+      if (row.ctx !== prevCtx) prev = null;
+      const step = row.engine.startsWith('step') || row.engine.startsWith('engine');
+      const d = step && prev !== null && row.p50_ns !== null ? row.p50_ns - prev : null;
+      const delta = d === null ? '' : d >= 0 ? `+${fmtNs(d)}` : `−${fmtNs(-d)}`;
+      body.push([row.ctx, row.engine, fmtNs(row.p50_ns), delta]);
+      if (step) prev = row.p50_ns;
+      prevCtx = row.ctx;
+    }
+    out.push(table(['ctx', 'step', 'p50', 'added by the step'], body, md));
+  }
 
   h2('benchmark.js ops/s on the mixed 90/10 stream (not interleaved)');
   const bjs = report.rows.filter((r) => r.row.suite === 'benchmarkjs-mixed');
@@ -149,7 +172,7 @@ if (json) {
     process.stdout.write(`${JSON.stringify({ suite, engine, rules, ctx, p50_ns, p99_ns, ops_per_s })}\n`);
   }
   process.stdout.write(`${JSON.stringify({ suite: 'memory', engine: 'cascade', rules: report.memory.policies, ...report.memory })}\n`);
-  process.stdout.write(`${JSON.stringify({ suite: 'targets', engine: 'cascade', rules: 100, machine: machine(), targets: targets(report) })}\n`);
+  process.stdout.write(`${JSON.stringify({ suite: 'targets', engine: 'cascade', rules: 100, machine: machine(), loadAverage: { start: Number(loadAtStart), end: Number(load()) }, targets: targets(report) })}\n`);
 } else {
   process.stdout.write(`${human(report, markdown)}\n`);
 }

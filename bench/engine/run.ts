@@ -6,6 +6,7 @@
 
 import type { ToolCallEvent } from '../../src/events/types.js';
 import { checkAgreement, type Agreement } from './agreement.js';
+import { breakdownSteps } from './breakdown.js';
 import { runBenchmarkJs, type BenchmarkJsOptions } from './benchmarkjs.js';
 import { encodedSizes, encoders, roundTripCodecs } from './marshal.js';
 import { kernelMemory, type KernelMemory } from './memory.js';
@@ -37,6 +38,8 @@ export interface SuiteConfig {
   timing: TimingOptions;
   benchmarkJs: BenchmarkJsOptions;
   memoryRules: number;
+  /** rule count whose allow path is broken down into the engine's steps */
+  breakdownRules: number;
 }
 
 export const FULL: SuiteConfig = {
@@ -46,6 +49,7 @@ export const FULL: SuiteConfig = {
   timing: { rounds: 60, blockMs: 5, warmupPasses: 3, warmupCapMs: 1500 },
   benchmarkJs: { maxTimeS: 0.5, minSamples: 5 },
   memoryRules: 1000,
+  breakdownRules: 100,
 };
 
 export const QUICK: SuiteConfig = {
@@ -55,6 +59,7 @@ export const QUICK: SuiteConfig = {
   timing: { rounds: 2, blockMs: 1, warmupPasses: 1, warmupCapMs: 20 },
   benchmarkJs: { maxTimeS: 0.005, minSamples: 1 },
   memoryRules: 1000,
+  breakdownRules: 100,
 };
 
 export interface WorkloadReport {
@@ -94,7 +99,7 @@ export async function runEngineSuites(config: SuiteConfig, log: (line: string) =
     const rules = generateRules(ruleCount);
     for (const ctx of config.contexts) {
       const w = generateWorkload(rules, ctx, config.events);
-      const { contenders } = buildPeers(rules);
+      const { cascade, contenders } = buildPeers(rules);
       const { agreement, isDenied } = await checkAgreement(contenders, w.events, w.crafted);
       const meanArgsBytes = round(w.events.reduce((s, e) => s + JSON.stringify(e.args).length, 0) / w.events.length);
       workloads.push({ rules: ruleCount, ctx, agreement, meanArgsBytes });
@@ -116,6 +121,15 @@ export async function runEngineSuites(config: SuiteConfig, log: (line: string) =
         const results = await measureInterleaved<ToolCallEvent>(contenders, events, config.timing);
         for (const r of results) rows.push(latencyRow(suite, ruleCount, ctx, r));
         log(`  ${suite.padEnd(5)} ${results.map((r) => `${r.engine} p50 ${fmtNs(r.p50Ns)}`).join(' · ')}`);
+      }
+      if (ruleCount === config.breakdownRules) {
+        const steps = breakdownSteps(cascade.bundle, contenders[0]!, contenders[1]!);
+        if (typeof steps === 'string') log(`  breakdown skipped: ${steps}`);
+        else {
+          const results = await measureInterleaved<ToolCallEvent>(steps, allowed, config.timing);
+          for (const r of results) rows.push(latencyRow('breakdown-allow', ruleCount, ctx, r));
+          log(`  breakdown ${results.map((r) => `${r.engine} ${fmtNs(r.p50Ns)}`).join(' · ')}`);
+        }
       }
       const bjs = await runBenchmarkJs<ToolCallEvent>(contenders as Contender[], w.events, config.benchmarkJs);
       for (const b of bjs)

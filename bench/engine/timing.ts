@@ -5,8 +5,10 @@
 // Within a block:
 //   - single-call samples: process.hrtime.bigint() around one evaluate (awaited for async engines).
 //     They include the timer's own cost, measured once (timerOverheadNs) and reported, not subtracted.
-//   - batch samples, only for engines whose call takes under BATCH_THRESHOLD_NS: the time of
-//     BATCH_SIZE consecutive calls divided by BATCH_SIZE, so timer cost and resolution vanish.
+//   - batch samples, only for sync engines whose warmed call takes under BATCH_THRESHOLD_NS: the
+//     time of N consecutive calls divided by N (N = 100 under 1 µs, else 10), so timer cost and
+//     resolution vanish. A batch's p50 is the median of N-call means, so on a mixed stream it sits
+//     near the mean latency rather than the median single call.
 // Reported figures: p50 from batch samples when the engine is batched (else from single calls);
 // p99 always from single calls (a tail is a property of individual calls, and batch means would
 // hide it; the timer cost makes it a slight over-estimate); ops/s from total time over total calls
@@ -17,8 +19,13 @@ export type Timed<E> =
   | { engine: string; sync: true; evaluate(input: E): unknown }
   | { engine: string; sync: false; evaluate(input: E): Promise<unknown> };
 
-export const BATCH_SIZE = 100;
-export const BATCH_THRESHOLD_NS = 1000;
+/** engines whose warmed call is faster than this get batch samples as well as single-call ones */
+export const BATCH_THRESHOLD_NS = 10_000;
+
+/** calls per batch: enough that the timer's ~40 ns and its resolution vanish */
+export function batchSizeFor(perCallNs: number): number {
+  return perCallNs < 1000 ? 100 : 10;
+}
 
 export interface LatencyResult {
   engine: string;
@@ -89,10 +96,11 @@ class Samples {
 
 interface Lane<E> {
   c: Timed<E>;
-  batched: boolean;
+  /** calls per batch sample; 0 = single calls only */
+  batch: number;
   cursor: number;
   single: Samples;
-  batch: Samples;
+  batches: Samples;
 }
 
 /** Untimed calls until `passes` passes are done or `capMs` has elapsed; returns the mean ns per call. */
@@ -115,13 +123,14 @@ function runSyncBlock<E>(lane: Lane<E>, events: readonly E[], budgetNs: bigint):
   const end = process.hrtime.bigint() + budgetNs;
   let i = lane.cursor;
   for (;;) {
-    if (lane.batched) {
+    const size = lane.batch;
+    if (size > 0) {
       const t0 = process.hrtime.bigint();
-      for (let k = 0; k < BATCH_SIZE; k++) {
+      for (let k = 0; k < size; k++) {
         observe(c.evaluate(events[i]!));
         if (++i === n) i = 0;
       }
-      lane.batch.push(Number(process.hrtime.bigint() - t0) / BATCH_SIZE);
+      lane.batches.push(Number(process.hrtime.bigint() - t0) / size);
     }
     const e = events[i]!;
     if (++i === n) i = 0;
@@ -158,9 +167,8 @@ export async function measureInterleaved<E>(contenders: readonly Timed<E>[], eve
   const lanes: Lane<E>[] = [];
   for (const c of contenders) {
     await warm(c, events, opts.warmupPasses, opts.warmupCapMs);
-    // decide on batching from warmed-up speed, not from the warm-up itself (which includes JIT time)
-    const perCall = await warm(c, events, 1, 20);
-    lanes.push({ c, batched: c.sync && perCall < BATCH_THRESHOLD_NS, cursor: 0, single: new Samples(), batch: new Samples() });
+    const perCall = c.sync ? calibrate(c, events) : Number.POSITIVE_INFINITY;
+    lanes.push({ c, batch: perCall < BATCH_THRESHOLD_NS ? batchSizeFor(perCall) : 0, cursor: 0, single: new Samples(), batches: new Samples() });
   }
   const budget = BigInt(Math.round(opts.blockMs * 1e6));
   for (let round = 0; round < opts.rounds; round++) {
@@ -172,17 +180,34 @@ export async function measureInterleaved<E>(contenders: readonly Timed<E>[], eve
   }
   return lanes.map((lane) => {
     const single = lane.single.sorted();
-    const central = lane.batched ? lane.batch : lane.single;
-    const centralSorted = lane.batched ? lane.batch.sorted() : single;
+    const batched = lane.batch > 0;
+    const central = batched ? lane.batches : lane.single;
+    const centralSorted = batched ? lane.batches.sorted() : single;
     return {
       engine: lane.c.engine,
-      method: lane.batched ? (`batch×${BATCH_SIZE}` as const) : ('single' as const),
+      method: batched ? (`batch×${lane.batch}` as const) : ('single' as const),
       p50Ns: percentile(centralSorted, 0.5),
       p99Ns: percentile(single, 0.99),
       opsPerS: 1e9 / (central.sum() / central.length),
       singleP50Ns: percentile(single, 0.5),
       singleSamples: lane.single.length,
-      batchSamples: lane.batch.length,
+      batchSamples: lane.batches.length,
     };
   });
+}
+
+/** Warmed per-call time, robust to preemption: the median of nine short timed runs. */
+function calibrate<E>(c: Extract<Timed<E>, { sync: true }>, events: readonly E[]): number {
+  const runs = new Float64Array(9);
+  const calls = Math.min(50, events.length);
+  let i = 0;
+  for (let r = 0; r < runs.length; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < calls; k++) {
+      observe(c.evaluate(events[i]!));
+      if (++i === events.length) i = 0;
+    }
+    runs[r] = Number(process.hrtime.bigint() - t0) / calls;
+  }
+  return percentile(sorted(runs), 0.5);
 }
