@@ -64,6 +64,10 @@ export interface EngineStats {
   kernelTraps: number;
   runsEvicted: number;
   activeRuns: number;
+  /** size of the kernel instance's linear memory (program image, working areas, run state) */
+  kernelMemoryBytes: number;
+  /** size of the compiled program image */
+  imageBytes: number;
 }
 
 /** Undo information for the run-state updates an event made, kept off the public Decision type. */
@@ -116,7 +120,7 @@ class WasmEngine implements Engine {
   private readonly slotGeneration: Int32Array;
   private allowDecision: Decision;
   private customByKind: Map<EventKind, number[]>;
-  private readonly counters: EngineStats = { evaluations: 0, kernelTraps: 0, runsEvicted: 0, activeRuns: 0 };
+  private readonly counters = { evaluations: 0, kernelTraps: 0, runsEvicted: 0 };
 
   constructor(bundle: Bundle, private readonly options: EngineOptions) {
     this.maxRuns = options.maxRuns ?? 4096;
@@ -134,7 +138,12 @@ class WasmEngine implements Engine {
   }
 
   stats(): EngineStats {
-    return { ...this.counters, activeRuns: this.runs.size };
+    return {
+      ...this.counters,
+      activeRuns: Math.max(this.runs.size, this.fwRuns.size),
+      kernelMemoryBytes: this.kernel.x.memory.buffer.byteLength,
+      imageBytes: this.bundle.program.image.byteLength,
+    };
   }
 
   evaluate(event: StreamEvent, options?: EvaluateOptions): Decision {
