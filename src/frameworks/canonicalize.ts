@@ -291,6 +291,9 @@ export function excerptAround(text: string, start: number, end: number, sensitiv
   const b = Math.min(text.length, end + context);
   const mid = text.slice(start, end);
   const shown = sensitive ? maskValue(mid) : mid.length > 80 ? mid.slice(0, 77) + '...' : mid;
-  const clean = (x: string): string => x.replace(/[\r\n\t]+/g, ' ');
-  return (a > 0 ? '…' : '') + clean(text.slice(a, start)) + '[' + clean(shown) + ']' + clean(text.slice(end, b)) + (b < text.length ? '…' : '');
+  return (a > 0 ? '…' : '') + oneLine(text.slice(a, start)) + '[' + oneLine(shown) + ']' + oneLine(text.slice(end, b)) + (b < text.length ? '…' : '');
+}
+
+function oneLine(x: string): string {
+  return x.replace(/[\r\n\t]+/g, ' ');
 }

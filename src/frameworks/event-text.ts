@@ -16,12 +16,10 @@ function pushJson(
   depth: number,
 ): void {
   if (value === undefined || value === null || out.length >= MAX_STRINGS) return;
-  if (typeof value === 'string') {
-    out.push({ ...base, text: value, field: path });
-    return;
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    out.push({ ...base, text: String(value), field: path });
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    const input: TextInput = { text: typeof value === 'string' ? value : String(value), field: path, direction: base.direction, kind: base.kind };
+    if (base.tool !== undefined) input.tool = base.tool;
+    out.push(input);
     return;
   }
   if (depth >= MAX_DEPTH) return;
@@ -91,9 +89,15 @@ export function eventTexts(event: StreamEvent): TextInput[] {
   return out;
 }
 
-/** The last segment of a field path, lower-cased, without indices: `args.to[0]` → `to`. */
+const leafCache = new Map<string, string>();
+
+/** The last segment of a field path, lower-cased, without indices: `args.to[0]` → `to` (memoised: paths repeat). */
 export function fieldLeaf(field: string): string {
-  const noIdx = field.replace(/\[\d+\]/g, '');
+  const hit = leafCache.get(field);
+  if (hit !== undefined) return hit;
+  const noIdx = field.indexOf('[') < 0 ? field : field.replace(/\[\d+\]/g, '');
   const dot = noIdx.lastIndexOf('.');
-  return (dot < 0 ? noIdx : noIdx.slice(dot + 1)).toLowerCase();
+  const leaf = (dot < 0 ? noIdx : noIdx.slice(dot + 1)).toLowerCase();
+  if (leafCache.size < 4096) leafCache.set(field, leaf);
+  return leaf;
 }

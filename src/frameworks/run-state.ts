@@ -25,17 +25,19 @@ export class RunUsage {
   firstTime: number | undefined;
 }
 
-/** A stable string for a tool call: tool name plus canonical (key-sorted) JSON of its arguments. */
+/**
+ * A string identifying a tool call: tool name plus the JSON of its arguments. Native
+ * JSON.stringify keeps this cheap on the hot path; producers emit arguments in a stable key
+ * order, so the same call gives the same signature.
+ */
 export function callSignature(tool: string, args: Record<string, JsonValue>): string {
-  return tool + '\u0000' + stableJson(args, 0);
-}
-
-function stableJson(v: JsonValue | undefined, depth: number): string {
-  if (v === undefined || v === null) return 'null';
-  if (typeof v !== 'object') return JSON.stringify(v);
-  if (depth > 16) return '…';
-  if (Array.isArray(v)) return '[' + v.map((x) => stableJson(x, depth + 1)).join(',') + ']';
-  return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + stableJson(v[k], depth + 1)).join(',') + '}';
+  let json: string;
+  try {
+    json = JSON.stringify(args);
+  } catch {
+    json = String(Object.keys(args));
+  }
+  return tool + '\u0000' + json;
 }
 
 export class RunState {

@@ -18,6 +18,7 @@ import { argLeaves } from '../provenance/index.js';
 import { toolAction } from '../provenance/tool-actions.js';
 import type { RunState } from '../run-state.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
+import { emailSpans, ibanSpans } from '../pii/index.js';
 
 export interface DataExfiltrationConfig extends PackConfigBase {
   /** extra sink tools (exact names) */
@@ -40,9 +41,28 @@ const DESTINATION_ARGS = new Set([
   'server', 'bucket', 'repo', 'repository', 'remote', 'chat_id', 'friend', 'contact', 'shared_with', 'share_with', 'email_id_to',
 ]);
 
-const EMAIL = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+/gi;
-const URLISH = /\b(?:https?|ftp|wss?):\/\/[^\s"'<>()]+/gi;
-const IBANISH = /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/g;
+/** URLs with a network scheme, found from each `://` (linear, no regex over the whole text). */
+export function urlSpans(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  let from = 0;
+  for (;;) {
+    const p = text.indexOf('://', from);
+    if (p < 0 || out.length > 64) return out;
+    from = p + 3;
+    let s = p;
+    while (s > 0 && p - s < 8 && /[a-z]/i.test(text[s - 1] as string)) s--;
+    const scheme = text.slice(s, p).toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https' && scheme !== 'ftp' && scheme !== 'ws' && scheme !== 'wss') continue;
+    let e = p + 3;
+    while (e < text.length && e - p < 4096) {
+      const c = text.charCodeAt(e);
+      if (c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 || c === 40 || c === 41 || c === 96) break;
+      e++;
+    }
+    out.push([s, e]);
+    from = e;
+  }
+}
 
 function hostOf(url: string): string | null {
   const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^/:?#]+)/i.exec(url);
@@ -54,12 +74,16 @@ function destinationsIn(value: string, isDestArg: boolean): string[] {
   const out: string[] = [];
   if (isDestArg && value.length <= 256) out.push(value.trim());
   if (value.length > 8192) return out;
-  for (const m of value.matchAll(EMAIL)) out.push(m[0]);
-  for (const m of value.matchAll(URLISH)) {
-    const host = hostOf(m[0]);
-    if (host !== null) out.push(host);
+  for (const [s, e] of emailSpans(value)) out.push(value.slice(s, e));
+  if (value.indexOf('://') >= 0) {
+    for (const [s, e] of urlSpans(value)) {
+      const host = hostOf(value.slice(s, e));
+      if (host !== null) out.push(host);
+    }
   }
-  for (const m of value.matchAll(IBANISH)) out.push(m[0]);
+  // an IBAN is a destination when it is (nearly) the whole value, not when it is data in a body
+  if (value.length <= 64) for (const [s, e] of ibanSpans(value)) out.push(value.slice(s, e));
+  if (out.length <= 1) return out.length === 1 && (out[0] as string).length >= 4 ? out : [];
   return [...new Set(out)].filter((d) => d.length >= 4);
 }
 
@@ -132,15 +156,16 @@ export class DataExfiltrationPack implements FrameworkPack {
 
   private checkLinks(t: TextInput, run: RunState, out: FrameworkFinding[]): void {
     if (isDisabled(this.config, 'untrusted-link-out') || t.text.indexOf('://') < 0) return;
-    for (const m of t.text.matchAll(URLISH)) {
-      const url = m[0];
+    for (const [us, ue] of urlSpans(t.text)) {
+      const url = t.text.slice(us, ue);
+      const m = { index: us };
       const q = url.indexOf('?');
-      const image = (m.index ?? 0) >= 2 && t.text.lastIndexOf('![', m.index) >= 0 && t.text.slice(t.text.lastIndexOf('![', m.index), m.index).includes('](');
+      const image = m.index >= 2 && t.text.lastIndexOf('![', m.index) >= 0 && t.text.slice(t.text.lastIndexOf('![', m.index), m.index).includes('](');
       if (q < 0 && !image) continue;
       if (q >= 0 && url.length - q < 12 && !image) continue;
       const host = hostOf(url);
       if (host === null || this.allowed(host) || run.taint.origin(host) !== 'untrusted-only') continue;
-      const start = m.index ?? 0;
+      const start = m.index;
       out.push({
         pack: 'data-exfiltration',
         rule: 'untrusted-link-out',

@@ -9,7 +9,7 @@ import type { StreamEvent } from '../../events/types.js';
 import { fieldLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled, makeFinding } from '../pack.js';
-import { splitName } from '../provenance/tool-actions.js';
+import { toolAction } from '../provenance/tool-actions.js';
 import type { RunState } from '../run-state.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
 import { parseShell, simpleCommands } from './shell-parser.js';
@@ -137,7 +137,7 @@ export class DestructiveCommandsPack implements FrameworkPack {
 
   scanText(input: TextInput, out: FrameworkFinding[]): void {
     const leaf = fieldLeaf(input.field);
-    const toolWords = input.tool === undefined ? [] : splitName(input.tool);
+    const toolWords = input.tool === undefined ? [] : toolAction(input.tool).words;
     const isShell = this.commandArgs.has(leaf) || toolWords.some((w) => SHELL_TOOL_WORDS.has(w)) && !this.sqlArgs.has(leaf);
     const isSql = this.sqlArgs.has(leaf) || toolWords.some((w) => SQL_TOOL_WORDS.has(w)) || looksLikeSql(input.text);
     const hits: Hit[] = [];

@@ -12,7 +12,7 @@ import { canonicalText, percentDecodeDeep } from '../canonicalize.js';
 import { fieldLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled, makeFinding } from '../pack.js';
-import { splitName } from '../provenance/tool-actions.js';
+import { toolAction } from '../provenance/tool-actions.js';
 import type { RunState } from '../run-state.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
 
@@ -52,6 +52,9 @@ const SENSITIVE: readonly RegExp[] = [
   /(^|\/)(id_rsa|id_dsa|id_ecdsa|id_ed25519)$/,
   /\.(pem|key|p12|pfx|jks|keystore)$/,
 ];
+
+// a value that could name a path at all: separators, home, encodings, dot-files, key files
+const PATHLIKE = /[/\\~%\u2215\u2044\uff0f\u0000]|^\.|^(id_[a-z0-9]+|[^\s]*\.(pem|key|p12|pfx|jks|keystore))$/i;
 
 interface Canonical {
   path: string;
@@ -111,7 +114,8 @@ export class PathTraversalPack implements FrameworkPack {
     for (const t of texts) {
       if (t.direction !== 'agent_outbound') continue;
       const leaf = fieldLeaf(t.field);
-      const fileTool = t.tool !== undefined && splitName(t.tool).some((w) => FILE_TOOL_WORDS.has(w));
+      const fileTool = t.tool !== undefined && toolAction(t.tool).words.some((w) => FILE_TOOL_WORDS.has(w));
+      if (!PATHLIKE.test(t.text)) continue;
       if (this.pathArgs.has(leaf) || (fileTool && t.text.length < 1024 && /[/\\]/.test(t.text))) this.scanText(t, out);
     }
   }

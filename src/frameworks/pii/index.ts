@@ -213,30 +213,39 @@ function classifyNumber(text: string, start: number, hits: Hit[]): number {
 
 // IBAN candidates start with two letters and two digits
 function scanIbans(text: string, hits: Hit[]): void {
+  let prevAlnum = false;
   for (let i = 0; i + 15 <= text.length; i++) {
-    const c0 = text.charCodeAt(i) | 32;
+    const cur = text.charCodeAt(i);
+    const wasAlnum = prevAlnum;
+    prevAlnum = isAlnum(cur);
+    if (wasAlnum) continue;
+    const c0 = cur | 32;
     const c1 = text.charCodeAt(i + 1) | 32;
     if (c0 < 97 || c0 > 122 || c1 < 97 || c1 > 122 || !isDigit(text.charCodeAt(i + 2)) || !isDigit(text.charCodeAt(i + 3))) continue;
-    if (i > 0 && isAlnum(text.charCodeAt(i - 1))) continue;
-    let j = i + 4;
-    let count = 4;
-    while (j < text.length && count < 34) {
-      const c = text.charCodeAt(j);
-      if (isAlnum(c)) {
-        count++;
-        j++;
-      } else if ((c === 32 || c === 45) && isAlnum(text.charCodeAt(j + 1))) j++;
-      else break;
-    }
-    // try the longest prefix that validates (the run may continue into the next word)
-    for (let e = j; e >= i + 15; e--) {
-      if (!isAlnum(text.charCodeAt(e - 1))) continue;
-      if (e < text.length && isAlnum(text.charCodeAt(e)) && e !== j) continue;
-      if (ibanValid(text.slice(i, e))) {
-        hits.push({ entity: 'iban', start: i, end: e });
-        i = e;
-        break;
-      }
+    const before = hits.length;
+    scanIbanAt(text, i, hits);
+    if (hits.length > before) i = (hits[hits.length - 1] as Hit).end;
+  }
+}
+
+/** Try an IBAN starting at `i` (letters at i, i+1; digits at i+2, i+3): the longest prefix that validates. */
+function scanIbanAt(text: string, i: number, hits: Hit[]): void {
+  let j = i + 4;
+  let count = 4;
+  while (j < text.length && count < 34) {
+    const c = text.charCodeAt(j);
+    if (isAlnum(c)) {
+      count++;
+      j++;
+    } else if ((c === 32 || c === 45) && isAlnum(text.charCodeAt(j + 1))) j++;
+    else break;
+  }
+  for (let e = j; e >= i + 15; e--) {
+    if (!isAlnum(text.charCodeAt(e - 1))) continue;
+    if (e < text.length && isAlnum(text.charCodeAt(e)) && e !== j) continue;
+    if (ibanValid(text.slice(i, e))) {
+      hits.push({ entity: 'iban', start: i, end: e });
+      return;
     }
   }
 }
@@ -273,17 +282,58 @@ export function isIpv6(s: string): boolean {
   return dbl >= 0 ? groups < 8 : groups === 8;
 }
 
-/** All PII hits in one string, non-overlapping, in text order. */
+/** Email address ranges in a string (linear; no regex backtracking). */
+export function emailSpans(text: string): [number, number][] {
+  if (text.indexOf('@') < 0) return [];
+  const hits: Hit[] = [];
+  scanEmails(text, hits);
+  return hits.map((h) => [h.start, h.end]);
+}
+
+/** IBAN ranges (mod-97 valid) in a string. */
+export function ibanSpans(text: string): [number, number][] {
+  const hits: Hit[] = [];
+  scanIbans(text, hits);
+  return hits.map((h) => [h.start, h.end]);
+}
+
+const DIGIT = /[0-9]/g;
+
+/** All PII hits in one string, non-overlapping, in text order. Driven by digit positions (IBANs contain digits too). */
 export function scanPii(text: string, enabled: ReadonlySet<PiiEntity>): Hit[] {
   const hits: Hit[] = [];
   if (enabled.has('email') && text.indexOf('@') >= 0) scanEmails(text, hits);
-  if (enabled.has('iban')) scanIbans(text, hits);
   if (enabled.has('ip-address') && text.indexOf(':') >= 0) scanIpv6(text, hits);
-  for (let i = 0; i < text.length; i++) {
-    if (!isDigit(text.charCodeAt(i))) continue;
-    const end = classifyNumber(text, i, hits);
-    i = Math.max(i, end);
+  const iban = enabled.has('iban');
+  const re = new RegExp(DIGIT.source, 'g');
+  let next = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const d = m.index;
+    if (d < next) {
+      re.lastIndex = next;
+      continue;
+    }
+    // IBAN: two letters, two digits, at a word start
+    if (iban && d >= 2 && d + 13 <= text.length) {
+      const s = d - 2;
+      const c0 = text.charCodeAt(s) | 32;
+      const c1 = text.charCodeAt(s + 1) | 32;
+      if (c0 >= 97 && c0 <= 122 && c1 >= 97 && c1 <= 122 && isDigit(text.charCodeAt(d + 1)) && (s === 0 || !isAlnum(text.charCodeAt(s - 1)))) {
+        const before = hits.length;
+        scanIbanAt(text, s, hits);
+        if (hits.length > before) {
+          next = (hits[hits.length - 1] as Hit).end;
+          re.lastIndex = next;
+          continue;
+        }
+      }
+    }
+    const end = classifyNumber(text, d, hits);
+    next = Math.max(d + 1, end);
+    re.lastIndex = next;
   }
+  if (hits.length <= 1) return hits.length === 1 && enabled.has((hits[0] as Hit).entity) ? hits : [];
   hits.sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Hit[] = [];
   let lastEnd = -1;

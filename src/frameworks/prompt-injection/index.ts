@@ -230,9 +230,20 @@ function sentenceEnd(words: readonly Word[], i: number): number {
   return j;
 }
 
-const EMAIL_RE = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+/i;
-const URL_RE = /\b(?:https?|ftp):\/\/|\bwww\.[a-z0-9-]+\./i;
-const ACCOUNT_RE = /\d[\d -]{6,}\d/;
+// anchored on a literal character so a failed match costs one scan, not a backtracking search
+const EMAIL_RE = /@[a-z0-9-]+\.[a-z]/i;
+const URL_RE = /:\/\/[a-z0-9]|\bwww\.[a-z0-9-]+\./i;
+/** A run of digits, spaces and dashes holding 8+ digits (account or card numbers); linear. */
+function hasAccountNumber(s: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits >= 8) return true;
+    } else if (c !== 32 && c !== 45) digits = 0;
+  }
+  return false;
+}
 
 function detectWords(text: string, words: readonly Word[], imperatives: boolean, hits: Hit[]): void {
   for (let i = 0; i < words.length; i++) {
@@ -336,7 +347,7 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
     const end = sentenceEnd(words, j);
     const last = words[end - 1] as Word;
     const sentence = text.slice(verbWord.start, last.end + 1);
-    let target = EMAIL_RE.test(sentence) || URL_RE.test(sentence) || ACCOUNT_RE.test(sentence);
+    let target = EMAIL_RE.test(sentence) || URL_RE.test(sentence) || hasAccountNumber(sentence);
     let firstPerson = false;
     let sensitive = false;
     for (let k = j + 1; k < end; k++) {

@@ -37,15 +37,16 @@ export function isConsequential(tool: string, cfg: ProvenanceConfig | undefined)
 /** Argument leaves of a call as (field, value) pairs, strings and numbers only. */
 export function argLeaves(args: Record<string, JsonValue>, prefix = 'args'): [string, string][] {
   const out: [string, string][] = [];
-  const walk = (v: JsonValue, path: string, depth: number): void => {
-    if (out.length > 512 || depth > 12 || v === null) return;
-    if (typeof v === 'string') out.push([path, v]);
-    else if (typeof v === 'number') out.push([path, String(v)]);
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
-    else if (typeof v === 'object') for (const k of Object.keys(v)) walk(v[k] as JsonValue, `${path}.${k}`, depth + 1);
-  };
-  walk(args, prefix, 0);
+  walkLeaves(args, prefix, 0, out);
   return out;
+}
+
+function walkLeaves(v: JsonValue, path: string, depth: number, out: [string, string][]): void {
+  if (out.length > 512 || depth > 12 || v === null) return;
+  if (typeof v === 'string') out.push([path, v]);
+  else if (typeof v === 'number') out.push([path, String(v)]);
+  else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walkLeaves(v[i] as JsonValue, `${path}[${i}]`, depth + 1, out);
+  else if (typeof v === 'object') for (const k of Object.keys(v)) walkLeaves(v[k] as JsonValue, `${path}.${k}`, depth + 1, out);
 }
 
 export class ProvenancePack implements FrameworkPack {
@@ -54,8 +55,11 @@ export class ProvenancePack implements FrameworkPack {
   readonly stateful = true;
   readonly mode;
 
+  private readonly ignore: ReadonlySet<string>;
+
   constructor(private readonly config: ProvenanceConfig = {}) {
     this.mode = config.mode;
+    this.ignore = new Set((config.ignoreArgs ?? []).map((a) => a.toLowerCase()));
   }
 
   check(event: StreamEvent, _texts: readonly TextInput[], run: RunState | undefined, out: FrameworkFinding[]): void {
@@ -70,10 +74,11 @@ export class ProvenancePack implements FrameworkPack {
     if (!isConsequential(tool, this.config) || this.config.allowedTools?.includes(tool)) return;
     const taint = run.taint;
     const grounded = groundedIn(tool, taint.trustedWords());
-    const ignore = new Set(this.config.ignoreArgs ?? []);
+    const ignore = this.ignore;
     const tainted: [string, string][] = [];
     for (const [field, value] of argLeaves(args, prefix)) {
-      if (ignore.has(fieldLeaf(field)) || value.length > 512) continue;
+      // destinations and ids are short; long free text is judged by the exfiltration pack
+      if (value.length < 4 || value.length > 200 || ignore.has(fieldLeaf(field))) continue;
       if (taint.origin(value) === 'untrusted-only') tainted.push([field, value]);
     }
     if (taint.injected && (!grounded || tainted.length > 0) && !isDisabled(this.config, 'injected-instruction-followed')) {

@@ -25,13 +25,16 @@ export function normalizeForTaint(s: string): string {
 
 /** Letters and digits only (so `GB82 WEST 1234` and `+1 (415) 555-0100` compare by content). */
 export function compactForTaint(s: string): string {
-  let out = '';
-  const t = normalizeForTaint(s);
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c > 127) out += t[i];
+  return normalizeForTaint(s).replace(/[^a-z0-9\u0080-\uffff]+/g, '');
+}
+
+function digitCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
   }
-  return out;
+  return n;
 }
 
 class TextView {
@@ -48,7 +51,7 @@ class TextView {
     this.seen.add(text);
     const n = normalizeForTaint(text);
     this.parts.push(n);
-    this.compactParts.push(compactForTaint(n));
+    this.compactParts.push(n.replace(/[^a-z0-9\u0080-\uffff]+/g, ''));
     this.size += n.length;
     while (this.size > MAX_VIEW && this.parts.length > 1) {
       this.size -= (this.parts.shift() as string).length;
@@ -127,7 +130,8 @@ export class RunTaint {
     const n = normalizeForTaint(value).trim();
     if (n.length < 4) return 'unknown';
     if (this.trusted.contains(n)) return 'trusted';
-    const compact = compactForTaint(n);
+    // numbers written with separators (phones, IBANs, accounts) also compare without them
+    const compact = digitCount(n) >= 6 ? n.replace(/[^a-z0-9\u0080-\uffff]+/g, '') : n;
     const compactUseful = compact.length >= 6 && compact.length !== n.length;
     if (compactUseful && this.trusted.containsCompact(compact)) return 'trusted';
     if (this.untrusted.contains(n)) return 'untrusted-only';

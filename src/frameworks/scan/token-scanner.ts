@@ -104,19 +104,58 @@ function isBoundaryBreaker(c: number): boolean {
   return isWordChar(c) || c === 46 || c === 45 || c === 95;
 }
 
-interface Entry {
-  pattern: TokenPattern;
-  prefix: string;
-  lowerPrefix: string;
-  table: ClassTable;
+const BREAKERS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) BREAKERS[c] = isBoundaryBreaker(c) ? 1 : 0;
+
+/** One (pattern, prefix) pair with every field normalised, so the hot loop sees one object shape. */
+class Entry {
+  readonly ci: boolean;
+  readonly back: number;
+  readonly backMax: number;
+  readonly hasBackMax: boolean;
+  readonly backTable: ClassTable;
+  readonly min: number;
+  readonly max: number;
+  readonly exact: boolean;
+  readonly minEntropy: number;
+  readonly validate: string;
+  readonly plen: number;
+  constructor(
+    readonly pattern: TokenPattern,
+    readonly prefix: string,
+    readonly lowerPrefix: string,
+    readonly table: ClassTable,
+    /** second prefix character (lower-cased when case-insensitive), -1 for one-character prefixes */
+    readonly second: number,
+    /** must follow a word boundary (checked once per position, before the entry loop) */
+    readonly needsBoundary: boolean,
+  ) {
+    this.ci = pattern.ci === true;
+    this.back = pattern.back ?? 0;
+    this.hasBackMax = pattern.backMax !== undefined;
+    this.backMax = Math.max(this.back, pattern.backMax ?? 0);
+    this.backTable = pattern.backClass !== undefined ? CLASS_TABLES[pattern.backClass] : table;
+    this.min = pattern.min;
+    this.max = pattern.max;
+    this.exact = pattern.exact === true;
+    this.minEntropy = pattern.minEntropy ?? -1;
+    this.validate = pattern.validate ?? '';
+    this.plen = prefix.length;
+  }
 }
 
 export type TokenValidator = (text: string, start: number, end: number, bodyStart: number) => boolean;
 
 /** A compiled table: buckets by the first character of each prefix. */
 export class TokenScanner {
-  private readonly buckets: (Entry[] | undefined)[] = new Array(128);
-  private readonly firstChars = new Uint8Array(128);
+  /** entries that need a word boundary before the prefix, by first two characters (c1 * 128 + c2) */
+  private readonly buckets: (Entry[] | undefined)[] = new Array(128 * 128);
+  /** entries that may start mid-word (no boundary, or a look-behind region), by first two characters */
+  private readonly looseBuckets: (Entry[] | undefined)[] = new Array(128 * 128);
+  /** one-character prefixes, by that character */
+  private readonly single: (Entry[] | undefined)[] = new Array(128);
+  private readonly anchoredFirst = new Uint8Array(128);
+  private readonly looseFirst = new Uint8Array(128);
 
   constructor(
     readonly patterns: readonly TokenPattern[],
@@ -124,78 +163,115 @@ export class TokenScanner {
   ) {
     for (const pattern of patterns) {
       for (const prefix of pattern.prefixes) {
-        const entry: Entry = { pattern, prefix, lowerPrefix: prefix.toLowerCase(), table: CLASS_TABLES[pattern.body] };
-        const firsts = pattern.ci ? [prefix.toLowerCase().charCodeAt(0), prefix.toUpperCase().charCodeAt(0)] : [prefix.charCodeAt(0)];
+        const lowerPrefix = prefix.toLowerCase();
+        const needsBoundary = !pattern.noBoundary && !(pattern.back !== undefined && pattern.back > 0);
+        const second = prefix.length < 2 ? -1 : pattern.ci ? lowerPrefix.charCodeAt(1) : prefix.charCodeAt(1);
+        const entry = new Entry(pattern, prefix, lowerPrefix, CLASS_TABLES[pattern.body], second, needsBoundary);
+        const upperPrefix = prefix.toUpperCase();
+        const firsts = pattern.ci ? [lowerPrefix.charCodeAt(0), upperPrefix.charCodeAt(0)] : [prefix.charCodeAt(0)];
+        const seconds = prefix.length < 2 ? [] : pattern.ci ? [lowerPrefix.charCodeAt(1), upperPrefix.charCodeAt(1)] : [prefix.charCodeAt(1)];
         for (const f of new Set(firsts)) {
-          if (f >= 128) throw new Error(`token pattern \`${pattern.id}\` has a non-ASCII prefix`);
-          (this.buckets[f] ??= []).push(entry);
-          this.firstChars[f] = 1;
+          if (f >= 128 || seconds.some((x) => x >= 128)) throw new Error(`token pattern \`${pattern.id}\` has a non-ASCII prefix`);
+          (needsBoundary ? this.anchoredFirst : this.looseFirst)[f] = 1;
+          if (seconds.length === 0) {
+            (this.single[f] ??= []).push(entry);
+            continue;
+          }
+          const target = needsBoundary ? this.buckets : this.looseBuckets;
+          for (const c2 of new Set(seconds)) (target[f * 128 + c2] ??= []).push(entry);
         }
       }
     }
     // longer prefixes first, so `sk-ant-` wins over `sk-`
-    for (const b of this.buckets) b?.sort((x, y) => y.prefix.length - x.prefix.length);
+    const byLength = (x: Entry, y: Entry): number => y.prefix.length - x.prefix.length;
+    for (const b of this.buckets) b?.sort(byLength);
+    for (const b of this.looseBuckets) b?.sort(byLength);
+    for (const b of this.single) b?.sort(byLength);
   }
 
-  /** All non-overlapping matches, left to right. */
+  /** All non-overlapping matches, left to right. One pass; each position costs a table lookup. */
   scan(text: string, out: TokenMatch[] = []): TokenMatch[] {
     const n = text.length;
-    const first = this.firstChars;
+    const anchored = this.anchoredFirst;
+    const loose = this.looseFirst;
+    let prevBreaks = false; // was the previous character part of a word (so no anchored token starts here)?
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c >= 128 || first[c] === 0) continue;
-      const bucket = this.buckets[c] as Entry[];
-      for (let k = 0; k < bucket.length; k++) {
-        const e = bucket[k] as Entry;
-        const end = this.tryAt(text, i, e);
-        if (end > 0) {
-          out.push({ pattern: e.pattern, start: this.lastStart, end });
-          i = end - 1;
-          break;
-        }
+      const atBoundary = !prevBreaks;
+      prevBreaks = c < 128 && BREAKERS[c] === 1;
+      if (c >= 128) continue;
+      const tryAnchored = atBoundary && anchored[c] === 1;
+      if (!tryAnchored && loose[c] === 0) continue;
+      const c2 = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      const key = c2 < 128 ? c * 128 + c2 : -1;
+      let end = -1;
+      if (tryAnchored && key >= 0) {
+        const b = this.buckets[key];
+        if (b !== undefined) end = this.tryBucket(b, text, i, out);
+      }
+      if (end <= 0 && loose[c] === 1 && key >= 0) {
+        const b = this.looseBuckets[key];
+        if (b !== undefined) end = this.tryBucket(b, text, i, out);
+      }
+      if (end <= 0) {
+        const b = this.single[c];
+        if (b !== undefined) end = this.tryBucket(atBoundary ? b : b.filter((e) => !e.needsBoundary), text, i, out);
+      }
+      if (end > 0) {
+        i = end - 1;
+        prevBreaks = true;
       }
     }
     return out;
   }
 
+  private tryBucket(bucket: Entry[], text: string, i: number, out: TokenMatch[]): number {
+    for (let k = 0; k < bucket.length; k++) {
+      const e = bucket[k] as Entry;
+      const end = this.tryAt(text, i, e);
+      if (end > 0) {
+        out.push({ pattern: e.pattern, start: this.lastStart, end });
+        return end;
+      }
+    }
+    return -1;
+  }
+
   private lastStart = 0;
 
   private tryAt(text: string, i: number, e: Entry): number {
-    const p = e.pattern;
-    let back = p.back ?? 0;
+    let back = e.back;
     if (back > 0) {
-      const bt = p.backClass !== undefined ? CLASS_TABLES[p.backClass] : e.table;
-      const maxBack = Math.max(back, p.backMax ?? back);
+      const bt = e.backTable;
       let k = 0;
-      while (k < maxBack && i - k - 1 >= 0 && inClass(bt, text.charCodeAt(i - k - 1))) k++;
+      while (k < e.backMax && i - k - 1 >= 0 && inClass(bt, text.charCodeAt(i - k - 1))) k++;
       if (k < back) return -1;
-      if (p.backMax === undefined) k = back;
+      if (!e.hasBackMax) k = back;
       back = k;
       if (i - back - 1 >= 0 && isWordChar(text.charCodeAt(i - back - 1))) return -1;
-    } else if (!p.noBoundary && i > 0 && isBoundaryBreaker(text.charCodeAt(i - 1))) {
-      return -1;
     }
-    const plen = e.prefix.length;
+    const plen = e.plen;
     if (i + plen > text.length) return -1;
-    if (p.ci) {
+    if (e.ci) {
+      const lp = e.lowerPrefix;
       for (let j = 0; j < plen; j++) {
         let c = text.charCodeAt(i + j);
         if (c >= 65 && c <= 90) c += 32;
-        if (c !== e.lowerPrefix.charCodeAt(j)) return -1;
+        if (c !== lp.charCodeAt(j)) return -1;
       }
     } else if (!text.startsWith(e.prefix, i)) {
       return -1;
     }
     const bodyStart = i + plen;
     let j = bodyStart;
-    const limit = Math.min(text.length, bodyStart + p.max);
-    while (j < limit && inClass(e.table, text.charCodeAt(j))) j++;
-    const len = j - bodyStart;
-    if (len < p.min) return -1;
-    if (p.exact && j < text.length && inClass(e.table, text.charCodeAt(j))) return -1;
-    if (p.minEntropy !== undefined && entropyOf(text, bodyStart, j) < p.minEntropy) return -1;
-    if (p.validate !== undefined) {
-      const v = this.validators[p.validate];
+    const table = e.table;
+    const limit = Math.min(text.length, bodyStart + e.max);
+    while (j < limit && inClass(table, text.charCodeAt(j))) j++;
+    if (j - bodyStart < e.min) return -1;
+    if (e.exact && j < text.length && inClass(table, text.charCodeAt(j))) return -1;
+    if (e.minEntropy >= 0 && entropyOf(text, bodyStart, j) < e.minEntropy) return -1;
+    if (e.validate !== '') {
+      const v = this.validators[e.validate];
       if (v !== undefined && !v(text, i - back, j, bodyStart)) return -1;
     }
     this.lastStart = i - back;

@@ -322,16 +322,21 @@ function valueIsSecretLike(text: string, s: number, e: number, kind: 'password' 
 }
 
 // Operators that bind a name to a value: = := ::= :::= ?= .= => : , (setProperty("K", "V"))
+const OPERATOR_CHARS = /[=:,>]/g;
+const STRUCTURAL_HINTS = /-----BEGIN |:\/\/|uthorization|UTHORIZATION|curl|kind:/;
+
 function scanAssignments(text: string, minEntropy: number, out: Candidate[]): void {
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
+  const ops = new RegExp(OPERATOR_CHARS.source, 'g');
+  let m: RegExpExecArray | null;
+  while ((m = ops.exec(text)) !== null) {
+    let i = m.index;
     const c = text.charCodeAt(i);
     let opEnd = -1;
     let nameEnd = i;
     if (c === 61) {
       // = (also := ?= .= ::= +=), => , but not == or !=
       if (text.charCodeAt(i + 1) === 61) {
-        i++;
+        ops.lastIndex = i + 2;
         continue;
       }
       let k = i;
@@ -381,6 +386,7 @@ function scanAssignments(text: string, minEntropy: number, out: Candidate[]): vo
     if (bundler ? !/^[^:\s]{3,}:[^:\s]{3,}$/.test(text.slice(val[0], val[1])) : !valueIsSecretLike(text, val[0], val[1], kind, val[2], minEntropy)) continue;
     out.push({ nameStart: name[0], nameEnd: name[1], valueStart: val[0], valueEnd: val[1], quoted: val[2] });
     i = val[1];
+    ops.lastIndex = Math.max(ops.lastIndex, i);
   }
 }
 
@@ -444,12 +450,11 @@ function scanUrlCredentials(text: string, out: [number, number][]): void {
 
 // Authorization: Bearer <token> / Basic <b64> / Token <t> / <t>
 function scanAuthHeaders(text: string, out: [number, number][]): void {
-  const lowerText = text.length < 20000 ? text.toLowerCase() : text.slice(0, 20000).toLowerCase();
-  let from = 0;
+  const re = /authorization:/gi;
   for (;;) {
-    const h = lowerText.indexOf('authorization:', from);
-    if (h < 0) return;
-    from = h + 14;
+    const m = re.exec(text);
+    if (m === null) return;
+    const from = m.index + 14;
     let k = from;
     while (k < text.length && text.charCodeAt(k) === 32) k++;
     const scheme = /^[a-z][a-z-]{1,20}\s+(?=[A-Za-z0-9])/i.exec(text.slice(k, k + 24));
@@ -526,6 +531,14 @@ export class SecretsPack implements FrameworkPack {
     this.assignments = config.assignments ?? true;
   }
 
+  private emit(input: TextInput, taken: [number, number][], out: FrameworkFinding[], rule: string, entity: string, s: number, e: number, what: string): void {
+    if (isDisabled(this.config, rule)) return;
+    for (const [a, b] of taken) if (s < b && e > a) return;
+    if (this.allow.size > 0 && this.allow.has(input.text.slice(s, e))) return;
+    taken.push([s, e]);
+    out.push(makeFinding('secrets', rule, this.meta(rule, entity), input, s, e, `${what} in \`${input.field}\``, true, entity));
+  }
+
   private meta(rule: string, entity: string): RuleMeta {
     const severity = entity === 'private-key' || entity.startsWith('aws') || entity === 'url-credentials' ? 'critical' : 'high';
     return { severity, action: actionFor(this.config, rule, 'modify', entity), classification: CLASSIFICATION };
@@ -540,31 +553,36 @@ export class SecretsPack implements FrameworkPack {
     const text = input.text;
     if (text.length < 8) return;
     const taken: [number, number][] = [];
-    const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && e > a);
-    const emit = (rule: string, entity: string, s: number, e: number, what: string): void => {
-      if (isDisabled(this.config, rule) || overlaps(s, e)) return;
-      if (this.allow.size > 0 && this.allow.has(text.slice(s, e))) return;
-      taken.push([s, e]);
-      out.push(makeFinding('secrets', rule, this.meta(rule, entity), input, s, e, `${what} in \`${input.field}\``, true, entity));
-    };
-    for (const m of this.scanner.scan(text)) emit(m.pattern.id, m.pattern.id, m.start, m.end, `${m.pattern.id} credential`);
+    for (const m of this.scanner.scan(text)) this.emit(input, taken, out, m.pattern.id, m.pattern.id, m.start, m.end, `${m.pattern.id} credential`);
     const spans: [number, number][] = [];
-    scanPrivateKeys(text, spans);
-    for (const [s, e] of spans.splice(0)) emit('private-key', 'private-key', s, e, 'private key');
-    scanUrlCredentials(text, spans);
-    for (const [s, e] of spans.splice(0)) emit('url-credentials', 'url-credentials', s, e, 'password inside a URL');
-    scanAuthHeaders(text, spans);
-    for (const [s, e] of spans.splice(0)) emit('authorization-header', 'authorization-header', s, e, 'credential in an Authorization header');
-    scanCurlUser(text, spans);
-    for (const [s, e] of spans.splice(0)) emit('basic-auth', 'basic-auth', s, e, 'password passed to curl');
-    scanK8sSecret(text, spans);
-    for (const [s, e] of spans.splice(0)) emit('kubernetes-secret', 'kubernetes-secret', s, e, 'Kubernetes Secret data');
+    // one pass to see whether any structural detector has something to look at
+    const structural = STRUCTURAL_HINTS.test(text);
+    if (structural && text.indexOf('-----BEGIN ') >= 0) {
+      scanPrivateKeys(text, spans);
+      for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'private-key', 'private-key', s, e, 'private key');
+    }
+    if (structural && text.indexOf('://') >= 0) {
+      scanUrlCredentials(text, spans);
+      for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'url-credentials', 'url-credentials', s, e, 'password inside a URL');
+    }
+    if (structural && text.indexOf('uthorization') >= 0 || text.indexOf('UTHORIZATION') >= 0) {
+      scanAuthHeaders(text, spans);
+      for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'authorization-header', 'authorization-header', s, e, 'credential in an Authorization header');
+    }
+    if (structural && text.indexOf('curl') >= 0) {
+      scanCurlUser(text, spans);
+      for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'basic-auth', 'basic-auth', s, e, 'password passed to curl');
+    }
+    if (structural && text.indexOf('kind:') >= 0) {
+      scanK8sSecret(text, spans);
+      for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'kubernetes-secret', 'kubernetes-secret', s, e, 'Kubernetes Secret data');
+    }
     if (this.assignments) {
       const cands: Candidate[] = [];
       scanAssignments(text, this.minEntropy, cands);
       for (const c of cands) {
         const name = text.slice(c.nameStart, c.nameEnd);
-        emit('generic-secret-assignment', 'generic', c.valueStart, c.valueEnd, `secret value assigned to \`${name}\``);
+        this.emit(input, taken, out, 'generic-secret-assignment', 'generic', c.valueStart, c.valueEnd, `secret value assigned to \`${name}\``);
       }
     }
     classifierFindings('secrets', this.config, input, this.meta('classifier', 'classifier'), out);

@@ -225,6 +225,7 @@ export interface HostVerdict {
 
 /** Does an IP address written inside a host name (`127.0.0.1.nip.io`, `10-0-0-1.sslip.io`, `7f000001.rbndr.us`) point inside? */
 function embeddedAddress(name: string): HostVerdict | null {
+  if (!/\d/.test(name) && !IP_ECHO_DOMAINS.some((d) => name === d || name.endsWith('.' + d))) return null;
   const labels = name.split('.');
   // dotted: four numeric labels somewhere in the name
   for (let k = 0; k + 4 <= labels.length - 1; k++) {
