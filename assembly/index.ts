@@ -615,10 +615,21 @@ function dfaMatch(idx: i32, p: usize, n: i32): bool {
   const ranges = img + <usize>load<i32>(r, 32);
   const nRanges = load<i32>(r, 36);
   const other = load<i32>(r, 40);
+  const stay = img + <usize>load<i32>(r, 44);
+  const start = s;
   if ((load<u8>(accept + <usize>s) & 1) != 0) return true;
   const end = p + <usize>n;
   let q = p;
   while (q < end) {
+    if (s == start) {
+      // fast path: skip ASCII bytes that leave the DFA where it is (most text, for most patterns)
+      while (q < end) {
+        const b = load<u8>(q);
+        if (b >= 0x80 || load<u8>(stay + <usize>b) == 0) break;
+        q++;
+      }
+      if (q >= end) break;
+    }
     const b0 = <u32>load<u8>(q);
     let cp: u32;
     if (b0 < 0x80) {
@@ -742,10 +753,17 @@ function validate(): bool {
     if (!region(load<i32>(r, 24), states)) return false;
     if (!region(load<i32>(r, 28), 128)) return false;
     if (nRanges < 0 || !region(load<i32>(r, 32), nRanges * 12)) return false;
+    if (!region(load<i32>(r, 44), 128)) return false;
     const table = img + <usize>load<i32>(r, 20);
     for (let j = 0; j < states * classes; j++) if (<i32>load<u16>(table + (<usize>j << 1)) >= states) return false;
     const ascii = img + <usize>load<i32>(r, 28);
     for (let j = 0; j < 128; j++) if (<i32>load<u8>(ascii + <usize>j) >= classes) return false;
+    // the skip map must agree with the table, or the fast path would change answers
+    const stay = img + <usize>load<i32>(r, 44);
+    for (let j = 0; j < 128; j++) {
+      const next = <i32>load<u16>(table + (<usize>(start * classes + <i32>load<u8>(ascii + <usize>j)) << 1));
+      if ((load<u8>(stay + <usize>j) == 1) != (next == start)) return false;
+    }
     const ranges = img + <usize>load<i32>(r, 32);
     for (let j = 0; j < nRanges; j++) if (<i32>load<u32>(ranges + <usize>(j * 12), 8) >= classes) return false;
   }

@@ -176,12 +176,17 @@ class WasmEngine implements Engine {
       let hlo = 0;
       let hhi = 0;
       if (plan.needsCallHash) [hlo, hhi] = callDigest(event);
-      let n: number;
       try {
         this.projector.project(k, event, plan.slots);
+      } catch (err) {
+        // oversized input, or a getter/proxy in the event that threw: the event cannot be judged
+        const why = err instanceof ProjectionOverflow ? err.message : `could not read the event's fields: ${(err as Error)?.message ?? String(err)}`;
+        return this.errorDecision(mode, this.bucketPolicies(bucket), why, mode);
+      }
+      let n: number;
+      try {
         n = k.x.rt_eval(bucket, slot, plan.stateful ? eventTime(event, this.options.now) : 0, hlo, hhi);
       } catch (err) {
-        if (err instanceof ProjectionOverflow) return this.errorDecision(mode, this.bucketPolicies(bucket), err.message, mode);
         // a trap: this instance is no longer trusted; keep its run state, replace it
         this.recoverFromTrap();
         return this.errorDecision(mode, this.bucketPolicies(bucket), `kernel trapped: ${(err as Error).message}`, mode);

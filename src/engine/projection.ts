@@ -4,7 +4,7 @@
 // byte by byte, and TextEncoder.encodeInto only for longer or non-ASCII strings.
 
 import { V, VALUE_BYTES } from '../policy/bundle-format.js';
-import { walkDeep, type FieldPath } from '../policy/field-path.js';
+import { isPrototypeKey, walkDeep, type FieldPath } from '../policy/field-path.js';
 import type { KernelInstance } from './kernel-instance.js';
 
 export class ProjectionOverflow extends Error {
@@ -16,6 +16,8 @@ const encoder = new TextEncoder();
 interface SlotReader {
   /** single-valued paths: walk keys without allocating */
   keys: string[] | undefined;
+  /** per key: it names an Object.prototype member, so only an own property counts */
+  guarded: boolean[] | undefined;
   path: FieldPath;
 }
 
@@ -29,6 +31,7 @@ export class Projector {
     this.readers = slots.map((path) => ({
       path,
       keys: path.segments.every((s) => 'key' in s) ? path.segments.map((s) => (s as { key: string }).key) : undefined,
+      guarded: path.segments.every((s) => 'key' in s) ? path.segments.map((s) => isPrototypeKey((s as { key: string }).key)) : undefined,
     }));
   }
 
@@ -45,13 +48,14 @@ export class Projector {
       if (r.keys) {
         let v: unknown = event;
         const keys = r.keys;
+        const guarded = r.guarded!;
         for (let i = 0; i < keys.length; i++) {
           if (v === null || typeof v !== 'object' || Array.isArray(v)) {
             v = undefined;
             break;
           }
           const key = keys[i]!;
-          v = Object.prototype.hasOwnProperty.call(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+          v = guarded[i] && !Object.prototype.hasOwnProperty.call(v, key) ? undefined : (v as Record<string, unknown>)[key];
         }
         if (v !== undefined) this.writeValue(k, v);
       } else {
@@ -108,10 +112,11 @@ export class Projector {
     const base = k.valuesPtr + idx * VALUE_BYTES;
     if (type === V.str) {
       const s = v as string;
-      const at = this.writeString(k, s);
+      const off = this.strPos;
+      const len = this.writeString(k, s);
       k.i32[base >> 2] = type;
-      k.i32[(base >> 2) + 1] = k.stringsPtr + at.off;
-      k.i32[(base >> 2) + 2] = at.len;
+      k.i32[(base >> 2) + 1] = k.stringsPtr + off;
+      k.i32[(base >> 2) + 2] = len;
       k.f64[(base + 16) >> 3] = s.length;
     } else {
       k.i32[base >> 2] = type;
@@ -119,7 +124,8 @@ export class Projector {
     }
   }
 
-  private writeString(k: KernelInstance, s: string): { off: number; len: number } {
+  /** Writes UTF-8 at the current string position, advances it, returns the byte length. */
+  private writeString(k: KernelInstance, s: string): number {
     const n = s.length;
     const need = this.strPos + n * 3;
     if (need > k.stringsCap && !k.reserveStrings(need))
@@ -136,12 +142,12 @@ export class Projector {
       }
       if (i === n) {
         this.strPos += n;
-        return { off, len: n };
+        return n;
       }
     }
     const { written } = encoder.encodeInto(s, u8.subarray(k.stringsPtr + off, k.stringsPtr + off + n * 3));
     this.strPos += written;
-    return { off, len: written };
+    return written;
   }
 }
 
@@ -155,7 +161,7 @@ function walk(value: unknown, path: FieldPath, i: number, out: unknown[]): void 
   if ('deep' in seg) return walkDeep(value, out, 0);
   if ('key' in seg) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    if (!Object.prototype.hasOwnProperty.call(value, seg.key)) return;
+    if (isPrototypeKey(seg.key) && !Object.prototype.hasOwnProperty.call(value, seg.key)) return;
     walk((value as Record<string, unknown>)[seg.key], path, i + 1, out);
   } else if ('index' in seg) {
     if (!Array.isArray(value) || seg.index >= value.length) return;

@@ -128,6 +128,15 @@ export function checkPathForKind(path: FieldPath, kind: EventKind): string | und
   return undefined;
 }
 
+/**
+ * Keys that name Object.prototype members (`constructor`, `__proto__`, `toString`, ...). Field reads
+ * take only own properties for these, so `args.constructor` is never the Object constructor; other
+ * keys are read directly (faster, and equivalent for JSON data).
+ */
+export function isPrototypeKey(key: string): boolean {
+  return key in Object.prototype;
+}
+
 const MISSING: unique symbol = Symbol('missing');
 
 /**
@@ -148,7 +157,7 @@ function walk(value: unknown, segs: PathSegment[], i: number, out: unknown[]): v
   if ('deep' in seg) return walkDeep(value, out, 0);
   if ('key' in seg) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    if (!Object.prototype.hasOwnProperty.call(value, seg.key)) return;
+    if (isPrototypeKey(seg.key) && !Object.prototype.hasOwnProperty.call(value, seg.key)) return;
     walk((value as Record<string, unknown>)[seg.key], segs, i + 1, out);
   } else if ('index' in seg) {
     if (!Array.isArray(value) || seg.index >= value.length) return;

@@ -253,6 +253,17 @@ export function toolsOf(c: Condition | undefined): string[] | undefined {
   return undefined;
 }
 
+/** Drops top-level `tool` eq/in conjuncts: bucketing by tool already guarantees them. */
+export function withoutToolConjuncts(c: Condition): Condition | undefined {
+  const isToolTest = (x: Condition): boolean =>
+    x.kind === 'test' && x.field.text === 'tool' && ((x.test.op === 'eq' && typeof x.test.value === 'string') || x.test.op === 'in');
+  if (isToolTest(c)) return undefined;
+  if (c.kind !== 'all') return c;
+  const items = c.items.filter((x) => !isToolTest(x));
+  if (items.length === 0) return undefined;
+  return items.length === 1 ? items[0] : { ...c, items };
+}
+
 function policyTools(p: Policy): string[] | undefined {
   if (p.type === 'tool') {
     if (p.allowedTools || p.disallowedTools) return undefined;
@@ -326,7 +337,9 @@ export function lowerPolicies(policies: readonly Policy[]): LoweredProgram {
     let stateful = false;
     if (p.type === 'tool' || p.type === 'rule') {
       rec[PR.when] = code.length;
-      emitCondition(p.type === 'tool' ? toolPolicyViolation(p) : p.when, code, pools, slotsUsed);
+      // inside its buckets a rule's top-level `tool` test is already known to hold: skip it
+      const cond = p.type === 'tool' ? toolPolicyViolation(p) : policyTools(p) ? withoutToolConjuncts(p.when) : p.when;
+      emitCondition(cond, code, pools, slotsUsed);
     } else {
       stateful = true;
       lowerSequence(p, rec, code, pools, slotsUsed, stateWords);
@@ -471,6 +484,7 @@ function emitImage(inp: EmitInput): Uint8Array {
     table: place(d.table.length * 2, 2),
     accept: place(d.accept.length, 1),
     ascii: place(128, 1),
+    stay: place(128, 1),
     ranges: place(d.ranges.length * 4, 4),
   }));
   size = Math.ceil(size / 8) * 8;
@@ -533,7 +547,9 @@ function emitImage(inp: EmitInput): Uint8Array {
   pools.dfas.forEach((d, i) => {
     const r = dfasOff + i * DFA_RECORD_WORDS * 4;
     const o = dfaData[i]!;
-    const rec = [d.stateCount, d.classCount, d.start, d.dead, d.anchoredStart ? 1 : 0, o.table, o.accept, o.ascii, o.ranges, d.ranges.length / 3, d.otherClass];
+    const rec = [d.stateCount, d.classCount, d.start, d.dead, d.anchoredStart ? 1 : 0, o.table, o.accept, o.ascii, o.ranges, d.ranges.length / 3, d.otherClass, o.stay];
+    // ASCII bytes that keep the DFA in its start state: the kernel skips over runs of them
+    for (let b = 0; b < 128; b++) u8[o.stay + b] = d.table[d.start * d.classCount + d.asciiClass[b]!] === d.start ? 1 : 0;
     rec.forEach((v, j) => w(r + j * 4, v));
     d.table.forEach((v: number, j: number) => dv.setUint16(o.table + j * 2, v, true));
     u8.set(d.accept, o.accept);

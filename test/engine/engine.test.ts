@@ -134,6 +134,17 @@ describe('engine', () => {
     expect((ev as { messages: { content: string }[] }).messages[0]!.content).toBe('a SECRET-123 b');
   });
 
+  it('reads only own properties for Object.prototype names and survives throwing getters', () => {
+    const e = createEngine(bundle('name: a\ntype: rule\non: tool.call\nwhen:\n  any:\n    - args.constructor: { exists: true }\n    - args.__proto__: { exists: true }\n    - args.toString: { exists: true }\n'));
+    expect(e.evaluate(call('t', {})).outcome).toBe('allow');
+    expect(e.evaluate(call('t', JSON.parse('{"constructor": 1}'))).outcome).toBe('block');
+    const hostile = { get constructor() { throw new Error('gotcha'); } };
+    const d = e.evaluate(call('t', hostile));
+    expect(d.outcome).toBe('block');
+    expect(d.errors[0]!.message).toContain('could not read');
+    expect(e.stats().kernelTraps).toBe(0);
+  });
+
   it('is deterministic: the same stream gives the same decisions', () => {
     const text = COUNT + '---\nname: r\ntype: rule\non: tool.call\nwhen: { args.n: { gt: 3 } }\n';
     const run = () => {
