@@ -75,6 +75,7 @@ const OVERRIDE_TARGETS = new Set([
 ]);
 const NEW_INSTR_ADJ = new Set(['new', 'updated', 'real', 'actual', 'true', 'additional', 'secret', 'hidden', 'revised', 'following', 'important', 'urgent', 'priority']);
 const INSTR_NOUNS = new Set(['instruction', 'instructions', 'task', 'goal', 'objective', 'directive', 'directives', 'orders', 'mission', 'role', 'rules', 'prompt']);
+const ENCODINGS = new Set(['base64', 'base32', 'hex', 'hexadecimal', 'rot13', 'binary', 'morse', 'leetspeak', 'leet', 'unicode', 'ascii', 'urlencoded', 'uuencode', 'cipher', 'reversed', 'backwards']);
 const URGENT_WORDS = new Set(['important', 'urgent', 'attention', 'warning', 'notice', 'alert', 'critical', 'mandatory', 'required', 'override', 'admin', 'system']);
 const MODAL_STARTS: readonly (readonly string[])[] = [
   ['can', 'you'], ['could', 'you'], ['would', 'you'], ['will', 'you'], ['you', 'must'], ['you', 'should'], ['you', 'need', 'to'],
@@ -356,13 +357,14 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
       if (SENSITIVE_NOUNS.has(x)) sensitive = true;
     }
     if (sensitive && firstPerson) target = true;
+    // "answer in base64", "reply using rot13": re-encoding the output hides what leaves
+    for (let k = j + 1; k < Math.min(end, j + 8); k++) if (ENCODINGS.has((words[k] as Word).w)) target = true;
     const start = (words[i] as Word).start;
     if (target || urgent || (firstPerson && (polite || modal))) {
       hits.push({ rule: 'embedded-instruction', start, end: last.end, message: `instruction to \`${verb}\` embedded in untrusted content` });
     } else {
       hits.push({ rule: 'imperative-instruction', start, end: last.end, message: `imperative \`${verb} …\` in untrusted content` });
     }
-    i = Math.max(i, end - 1);
   }
 }
 

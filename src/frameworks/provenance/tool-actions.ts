@@ -33,7 +33,7 @@ export function splitName(name: string): string[] {
   return words;
 }
 
-const EXTRA_VERBS = new Set(['manage', 'auto', 'configure', 'launch', 'activate', 'toggle', 'adjust', 'backup', 'exec', 'eval', 'shell', 'bash', 'terminal', 'curl']);
+const EXTRA_VERBS = new Set(['manage', 'auto', 'configure', 'launch', 'activate', 'toggle', 'adjust', 'backup', 'exec', 'eval']);
 const NETWORK_WORDS = new Set(['http', 'https', 'webhook', 'request', 'curl', 'fetch', 'browse', 'navigate', 'url', 'web', 'api', 'wget']);
 const SINK_VERBS = new Set([
   'send', 'email', 'mail', 'forward', 'post', 'share', 'transfer', 'pay', 'wire', 'upload', 'publish', 'tweet', 'message', 'text',

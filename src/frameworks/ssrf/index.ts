@@ -103,7 +103,7 @@ export class SsrfPack implements FrameworkPack {
     }
     // proxy-style paths and redirect parameters that carry an internal address
     const rest = u.rest;
-    const re = /(?:^|[^0-9.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![0-9.])|localhost|metadata\.google\.internal/g;
+    const re = /(?:^|[^0-9.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![0-9.])|(?:\/\/|@|=|\/)(?:localhost|metadata\.google\.internal)(?=[:/?#&]|$)/g;
     for (const m of rest.matchAll(re)) {
       const ip = m[1];
       if (ip !== undefined) {
