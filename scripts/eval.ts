@@ -234,6 +234,7 @@ async function main(): Promise<void> {
   w();
   for (const e of sh.examples) w(`- \`${e.command.replace(/`/g, 'ˋ')}\` — ${e.rules.join(', ')}`);
   w();
+  w(PACKS_SECTION);
   w('## Method notes');
   w();
   w('- Detectors were designed from what an attack or a credential is (provider formats, assignment syntax, imperative grammar, address classes, command semantics) and then measured on whole datasets; no sample, id or string from a corpus appears in the packs.');
@@ -242,5 +243,44 @@ async function main(): Promise<void> {
   writeFileSync(join(C.REPO_ROOT, 'docs', 'detection.md'), lines.join('\n') + '\n');
   log(`wrote docs/detection.md in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
 }
+
+const PACKS_SECTION = `## The packs
+
+| pack | looks at | rules (default action) | classification |
+|---|---|---|---|
+| \`prompt-injection\` | content entering the agent (direction \`tool_output\`: tool results, retrieved documents, resources); never the agent's own outbound arguments | role-tag, hidden-characters, override-instruction, agent-addressed, encoded-instruction, embedded-instruction (block); imperative-instruction (record-only, marks the run) | LLM01, AML.T0051.001, AGENTIC-T6 |
+| \`provenance\` | tool calls against the run's taint state | injected-instruction-followed (block): a consequential call after instruction-like untrusted content that the trusted request does not ask for; tainted-argument (record-only); encoded-output-after-injection (prevent_response / block) | LLM01, LLM06, AML.T0051.001, AGENTIC-T6, AGENTIC-T2 |
+| \`data-exfiltration\` | sink calls (send, post, share, pay, upload, HTTP…) and responses | untrusted-destination (block): a recipient, URL host, IBAN… that only untrusted content named; untrusted-link-out (block): a data-carrying URL to such a host in a response | LLM02, LLM01, LLM06, AML.T0057, AML.T0025, AGENTIC-T2 |
+| \`secrets\` | every direction | ~95 provider formats (declarative prefix table), secret-named assignments, PEM keys, URL credentials, Authorization headers, curl -u, Kubernetes Secrets (modify = redact) | LLM02, AML.T0055, AML.T0057, AGENTIC-T3 |
+| \`pii\` | every direction | email, phone, credit-card (Luhn), iban (mod-97), us-ssn, ip-address; card/SSN/IBAN modify, others record-only (per-entity actions configurable) | LLM02, AML.T0057 |
+| \`destructive-commands\` | outbound command and SQL arguments | rm of critical paths, disk wipes, fork bombs, pipe-to-shell, permission blasts, history/log wipes, crontab -r, kill -1, SQL DROP/TRUNCATE/unbounded DELETE-UPDATE/GRANT ALL (block); shutdown, force push (require_approval) | LLM06, LLM05, AGENTIC-T2, AGENTIC-T11, AML.T0050 |
+| \`ssrf\` | outbound URLs and hosts | metadata-endpoint, internal-address, malformed-host, disallowed-scheme, embedded-internal-target (block) | LLM06, AGENTIC-T2, AML.T0053 |
+| \`path-traversal\` | outbound path arguments | traversal-sequence, sensitive-file, null-byte, outside-root (block) | LLM06, AGENTIC-T2, AGENTIC-T3, AML.T0053 |
+| \`resource-limits\` | run usage | tool-loop, rate-limit (block); tool-call-budget, token-budget, cost-budget (halt) | LLM10, AGENTIC-T4, AML.T0029, AML.T0034 |
+
+\`AGENTIC-Tn\` are the OWASP Agentic AI threat ids (T2 tool misuse, T3 privilege compromise, T4 resource overload, T6 intent breaking and goal manipulation, T11 unexpected code execution).
+Every pack accepts \`mode\` (ceiling), \`actions\` (per rule or entity), \`disabledRules\`, and a synchronous \`classifier\` hook with \`classifierThreshold\`;
+pack-specific options (allowlists, sink/destination argument names, roots, limits) are in each pack's \`…Config\` type.
+
+### Using them
+
+\`\`\`ts
+const frameworks = createFrameworks(['recommended']);            // or { secrets: { mode: 'detect' }, ssrf: { allowHosts: ['.corp.internal'] } }
+const run = frameworks.createRunState(runId);                    // one per run; holds taint and usage
+const findings = frameworks.check(event, run);                   // pure, synchronous: gate the event on these
+frameworks.record(event, run, findings);                         // then advance the run state
+const violations = frameworks.toViolations(findings, runMode);   // engine vocabulary, pack ceilings applied
+const edits = frameworks.modifications(event, findings);         // already-redacted values for modify findings
+\`\`\`
+
+### Known limits
+
+- Instruction detection is grammatical (imperatives aimed at an agent, override phrasing, forged markers, hidden or encoded text), not semantic: a poisoned document that states
+  falsehoods without instructing anyone is not found, and instruction-like customer requests inside tool output are reported (record-only unless a consequential, unasked call follows).
+- Retrieved documents pasted into a \`user\` or \`system\` message count as trusted; integrations should deliver them as tool output.
+- "Grounded in the user request" compares the tool's action and object words with trusted text; an agent doing legitimate follow-up work on a tool's instructions (an inbox triage task) will be blocked after an injection mark unless the tools are configured as allowed.
+- Secrets: gitleaks' false samples include valid-looking credentials that are false only for their own rule; the strict false-sample rate is far above the 2 % target.
+- PII covers pattern-detectable entities; names, addresses and organisations need the classifier hook.
+`;
 
 await main();

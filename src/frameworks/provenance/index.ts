@@ -3,11 +3,12 @@
 //                                  a consequential call that the user's request does not ask for
 //   tainted-argument               a consequential call whose argument value came only from
 //                                  untrusted content (record-only by default)
+//   encoded-output-after-injection a response re-encoded (base64/hex text) after such content
 // "Consequential" = the tool does more than read (see tool-actions.ts); "asked for" = the tool's
 // verb and object words appear in trusted content.
 
 import type { JsonValue, StreamEvent } from '../../events/types.js';
-import { excerptAround } from '../canonicalize.js';
+import { base64TextSpans, excerptAround } from '../canonicalize.js';
 import { fieldLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled } from '../pack.js';
@@ -68,6 +69,32 @@ export class ProvenancePack implements FrameworkPack {
     if (event.kind === 'tool.call') calls.push({ tool: event.tool, args: event.args, prefix: 'args' });
     else if (event.kind === 'llm.response' && event.toolCalls !== undefined) event.toolCalls.forEach((c, i) => calls.push({ tool: c.tool, args: c.args, prefix: `toolCalls[${i}].args` }));
     for (const call of calls) this.checkCall(call.tool, call.args, call.prefix, run, out);
+    if ((event.kind === 'agent.response' || event.kind === 'llm.response') && run.taint.injected && !isDisabled(this.config, 'encoded-output-after-injection')) {
+      this.checkEncodedOutput(event.kind, event.content, run, out);
+    }
+  }
+
+  // "answer in base64": after untrusted content carried instructions, output re-encoded so a
+  // reader (or a filter) cannot see what it says
+  private checkEncodedOutput(kind: 'agent.response' | 'llm.response', content: string, run: RunState, out: FrameworkFinding[]): void {
+    if (content.length < 24) return;
+    const spans = base64TextSpans(content, 24, 2);
+    let encoded = spans[0];
+    if (encoded === undefined) {
+      const hex = /(?:[0-9a-f]{2}\s?){24,}/i.exec(content);
+      if (hex === null) return;
+      encoded = { start: hex.index, end: hex.index + hex[0].length, decoded: '' };
+    }
+    const mark = run.taint.injections[run.taint.injections.length - 1];
+    out.push({
+      pack: 'provenance',
+      rule: 'encoded-output-after-injection',
+      severity: 'high',
+      classification: CLASSIFICATION,
+      message: `response carries encoded text after instruction-like content arrived in \`${mark?.field ?? 'a tool result'}\``,
+      action: actionFor(this.config, 'encoded-output-after-injection', kind === 'agent.response' ? 'prevent_response' : 'block'),
+      evidence: { field: 'content', start: encoded.start, end: encoded.end, excerpt: excerptAround(content, encoded.start, encoded.end, false) },
+    });
   }
 
   private checkCall(tool: string, args: Record<string, JsonValue>, prefix: string, run: RunState, out: FrameworkFinding[]): void {
