@@ -16,9 +16,12 @@ export class RunUsage {
   readonly callTimes: number[] = [];
   readonly perToolTimes = new Map<string, number[]>();
   lastSignature = '';
+  lastFingerprint = -1;
   /** how many consecutive times the last signature was seen */
   repeats = 0;
   readonly signatureCounts = new Map<string, number>();
+  /** fingerprints of every signature seen (a cheap pre-test before comparing signatures) */
+  readonly fingerprints = new Set<number>();
   inputTokens = 0;
   outputTokens = 0;
   costUsd = 0;
@@ -38,6 +41,40 @@ export function callSignature(tool: string, args: Record<string, JsonValue>): st
     json = String(Object.keys(args));
   }
   return tool + '\u0000' + json;
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193) >>> 0;
+}
+
+function fingerprintValue(v: JsonValue | undefined, h: number, depth: number): number {
+  if (v === null || v === undefined) return mix(h, 1);
+  if (typeof v === 'string') {
+    h = mix(h, v.length + 7);
+    const n = v.length;
+    // all of a short string; the ends of a long one (equal fingerprints are confirmed by the full signature)
+    if (n <= 48) for (let i = 0; i < n; i++) h = mix(h, v.charCodeAt(i));
+    else {
+      for (let i = 0; i < 24; i++) h = mix(h, v.charCodeAt(i));
+      for (let i = n - 24; i < n; i++) h = mix(h, v.charCodeAt(i));
+    }
+    return h;
+  }
+  if (typeof v === 'number') return mix(h, (v * 1000) | 0);
+  if (typeof v === 'boolean') return mix(h, v ? 3 : 5);
+  if (depth > 16) return h;
+  if (Array.isArray(v)) {
+    h = mix(h, 11 + v.length);
+    for (const x of v) h = fingerprintValue(x, h, depth + 1);
+    return h;
+  }
+  for (const k of Object.keys(v)) h = fingerprintValue(v[k], fingerprintValue(k, h, depth), depth + 1);
+  return h;
+}
+
+/** A cheap 32-bit fingerprint of a call; different fingerprints mean different calls. */
+export function callFingerprint(tool: string, args: Record<string, JsonValue>): number {
+  return fingerprintValue(args, fingerprintValue(tool, 0x811c9dc5, 0), 0);
 }
 
 export class RunState {
@@ -74,9 +111,12 @@ export class RunState {
         times.push(now);
         if (times.length > MAX_TIMES) times.shift();
       }
+      const fp = callFingerprint(event.tool, event.args);
       const sig = callSignature(event.tool, event.args);
-      u.repeats = sig === u.lastSignature ? u.repeats + 1 : 1;
+      u.repeats = fp === u.lastFingerprint && sig === u.lastSignature ? u.repeats + 1 : 1;
       u.lastSignature = sig;
+      u.lastFingerprint = fp;
+      u.fingerprints.add(fp);
       if (u.signatureCounts.size < 10_000 || u.signatureCounts.has(sig)) u.signatureCounts.set(sig, (u.signatureCounts.get(sig) ?? 0) + 1);
     } else if (event.kind === 'llm.request') {
       u.llmCalls++;

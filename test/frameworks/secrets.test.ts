@@ -85,3 +85,4 @@ describe('secrets: benign look-alikes', () => {
     expect(scan(new SecretsPack({ actions: { 'github-token': 'block' } }), `x ${token}`)[0]?.action).toBe('block');
   });
 });
+

@@ -10,7 +10,7 @@ import type { JsonValue, StreamEvent } from '../../events/types.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled } from '../pack.js';
 import type { RunState } from '../run-state.js';
-import { callSignature } from '../run-state.js';
+import { callFingerprint, callSignature } from '../run-state.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
 import type { Action, Severity } from '../../engine/decision.js';
 
@@ -73,9 +73,15 @@ export class ResourceLimitsPack implements FrameworkPack {
 
   private checkCall(tool: string, args: Record<string, JsonValue>, time: number | undefined, run: RunState, out: FrameworkFinding[]): void {
     const u = run.usage;
-    const sig = callSignature(tool, args);
-    const consecutive = sig === u.lastSignature ? u.repeats + 1 : 1;
-    const total = (u.signatureCounts.get(sig) ?? 0) + 1;
+    // the full signature is only built when the cheap fingerprint says this call was seen before
+    const fp = callFingerprint(tool, args);
+    let consecutive = 1;
+    let total = 1;
+    if (u.fingerprints.has(fp)) {
+      const sig = callSignature(tool, args);
+      consecutive = fp === u.lastFingerprint && sig === u.lastSignature ? u.repeats + 1 : 1;
+      total = (u.signatureCounts.get(sig) ?? 0) + 1;
+    }
     if (consecutive > this.c.maxIdenticalConsecutive) this.push(out, 'tool-loop', 'medium', 'block', `\`${tool}\` called ${consecutive} times in a row with the same arguments`, 'tool', tool);
     else if (total > this.c.maxIdenticalTotal) this.push(out, 'tool-loop', 'medium', 'block', `\`${tool}\` called ${total} times with the same arguments`, 'tool', tool);
     if (u.toolCalls + 1 > this.c.maxToolCalls) this.push(out, 'tool-call-budget', 'high', 'halt', `run made ${u.toolCalls + 1} tool calls, over the budget of ${this.c.maxToolCalls}`, 'tool', tool);

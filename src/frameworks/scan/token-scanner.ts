@@ -156,6 +156,7 @@ export class TokenScanner {
   private readonly single: (Entry[] | undefined)[] = new Array(128);
   private readonly anchoredFirst = new Uint8Array(128);
   private readonly looseFirst = new Uint8Array(128);
+  private readonly flags = new Uint8Array(128);
 
   constructor(
     readonly patterns: readonly TokenPattern[],
@@ -187,22 +188,37 @@ export class TokenScanner {
     for (const b of this.buckets) b?.sort(byLength);
     for (const b of this.looseBuckets) b?.sort(byLength);
     for (const b of this.single) b?.sort(byLength);
+    for (let c = 0; c < 128; c++) this.flags[c] = (BREAKERS[c] as number) | (this.anchoredFirst[c] === 1 ? 2 : 0) | (this.looseFirst[c] === 1 ? 4 : 0);
   }
 
   /** All non-overlapping matches, left to right. One pass; each position costs a table lookup. */
   scan(text: string, out: TokenMatch[] = []): TokenMatch[] {
-    const n = text.length;
-    const anchored = this.anchoredFirst;
+    return this.scanRange(text, 0, text.length, out);
+  }
+
+  /**
+   * Matches starting inside [from, to) (bodies may not run past `to`'s token run in practice:
+   * callers pass whole runs of token characters). Boundaries look at the full text.
+   */
+  scanRange(text: string, from: number, to: number, out: TokenMatch[] = []): TokenMatch[] {
+    const n = to;
+    const flags = this.flags;
     const loose = this.looseFirst;
-    let prevBreaks = false; // was the previous character part of a word (so no anchored token starts here)?
-    for (let i = 0; i < n; i++) {
+    // was the previous character part of a word (so no anchored token starts here)?
+    let prevBreaks = from > 0 && text.charCodeAt(from - 1) < 128 && BREAKERS[text.charCodeAt(from - 1)] === 1;
+    for (let i = from; i < n; i++) {
       const c = text.charCodeAt(i);
+      if (c >= 128) {
+        prevBreaks = false;
+        continue;
+      }
+      // one table load: bit 1 = word character, bit 2 = anchored prefix start, bit 4 = loose prefix start
+      const f = flags[c] as number;
       const atBoundary = !prevBreaks;
-      prevBreaks = c < 128 && BREAKERS[c] === 1;
-      if (c >= 128) continue;
-      const tryAnchored = atBoundary && anchored[c] === 1;
-      if (!tryAnchored && loose[c] === 0) continue;
-      const c2 = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      prevBreaks = (f & 1) === 1;
+      const tryAnchored = atBoundary && (f & 2) === 2;
+      if (!tryAnchored && (f & 4) === 0) continue;
+      const c2 = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
       const key = c2 < 128 ? c * 128 + c2 : -1;
       let end = -1;
       if (tryAnchored && key >= 0) {

@@ -323,7 +323,7 @@ function valueIsSecretLike(text: string, s: number, e: number, kind: 'password' 
 
 // Operators that bind a name to a value: = := ::= :::= ?= .= => : , (setProperty("K", "V"))
 const OPERATOR_CHARS = /[=:,>]/g;
-const STRUCTURAL_HINTS = /-----BEGIN |:\/\/|uthorization|UTHORIZATION|curl|kind:/;
+
 
 function scanAssignments(text: string, minEntropy: number, out: Candidate[]): void {
   const ops = new RegExp(OPERATOR_CHARS.source, 'g');
@@ -555,25 +555,25 @@ export class SecretsPack implements FrameworkPack {
     const taken: [number, number][] = [];
     for (const m of this.scanner.scan(text)) this.emit(input, taken, out, m.pattern.id, m.pattern.id, m.start, m.end, `${m.pattern.id} credential`);
     const spans: [number, number][] = [];
-    // one pass to see whether any structural detector has something to look at
-    const structural = STRUCTURAL_HINTS.test(text);
-    if (structural && text.indexOf('-----BEGIN ') >= 0) {
+    // cheap literal pre-tests (native indexOf) decide which structural detectors run
+    const colon = text.indexOf(':') >= 0;
+    if (text.indexOf('-----BEGIN ') >= 0) {
       scanPrivateKeys(text, spans);
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'private-key', 'private-key', s, e, 'private key');
     }
-    if (structural && text.indexOf('://') >= 0) {
+    if (colon && text.indexOf('://') >= 0) {
       scanUrlCredentials(text, spans);
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'url-credentials', 'url-credentials', s, e, 'password inside a URL');
     }
-    if (structural && text.indexOf('uthorization') >= 0 || text.indexOf('UTHORIZATION') >= 0) {
+    if (colon && (text.indexOf('uthorization') >= 0 || text.indexOf('UTHORIZATION') >= 0)) {
       scanAuthHeaders(text, spans);
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'authorization-header', 'authorization-header', s, e, 'credential in an Authorization header');
     }
-    if (structural && text.indexOf('curl') >= 0) {
+    if (text.indexOf('curl') >= 0) {
       scanCurlUser(text, spans);
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'basic-auth', 'basic-auth', s, e, 'password passed to curl');
     }
-    if (structural && text.indexOf('kind:') >= 0) {
+    if (colon && text.indexOf('kind:') >= 0) {
       scanK8sSecret(text, spans);
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'kubernetes-secret', 'kubernetes-secret', s, e, 'Kubernetes Secret data');
     }
