@@ -9,7 +9,7 @@
 // Each payload is a primitive string except structured-clone, so nothing host-owned is reachable
 // from inside the isolate.
 
-import ivm from 'isolated-vm';
+import ivm from '../native/isolated-vm.js';
 import { Packr } from 'msgpackr';
 
 export const MARSHAL_FORMATS = ['json', 'msgpack', 'structured-clone'] as const;

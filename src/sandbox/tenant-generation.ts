@@ -4,7 +4,7 @@
 // retired the same way and rebuilt from source on next use.
 
 import { createHash } from 'node:crypto';
-import ivm from 'isolated-vm';
+import ivm from '../native/isolated-vm.js';
 import { EVENT_KINDS, type EventKind, type StreamEvent } from '../events/types.js';
 import {
   diagnostic,
