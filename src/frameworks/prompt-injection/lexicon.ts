@@ -24,7 +24,7 @@ export const ACTION_VERBS: ReadonlySet<string> = new Set(
 export const READ_VERBS: ReadonlySet<string> = new Set(
   `get list search view read fetch find lookup look query retrieve show describe browse check count inspect preview
   locate download access calculate compute estimate compare verify validate summarize translate analyze analyse
-  explore scan peek watch monitor track detect identify recognize search`
+  explore scan peek watch monitor track detect identify recognize search navigate visit crawl scrape`
     .split(/\s+/)
     .filter((w) => w.length > 0),
 );
