@@ -102,11 +102,11 @@ export class LlmTurn {
       const event: ToolResultEvent = stamp(this.run, { kind: 'tool.result', runId: this.run.engineRunId, tool, callId: r.callId, result: parsed.value }, spanId, this.run.spanId);
       if (record) {
         // The tool ran outside a guard; its reservation is now spent.
-        record.state = 'executed';
         record.resultRecorded = true;
         delete record.reservation;
+        this.run.calls.transition(record, 'executed');
       } else {
-        this.run.calls.set(r.callId, { callId: r.callId, tool, args: {}, argsDigest: digestOf({}), state: 'executed', spanId, resultRecorded: true });
+        this.run.calls.set({ callId: r.callId, tool, args: {}, state: 'executed', spanId, resultRecorded: true });
       }
       let verdict = this.tracer.gate.check(this.run, event);
       if (verdict.behavior === 'approval') verdict = (await this.tracer.gate.approve(this.run, verdict, { kind: 'tool.result', tool, callId: r.callId, args: parsed.value })).verdict;
@@ -199,7 +199,7 @@ export class LlmTurn {
       this.tracer.gate.recordFault(this.run, event, SYSTEM_POLICY.streamIntegrity, `${call.problem ?? problem}${enforce ? '; the call was not released' : ''}`);
       if (!enforce) continue;
       const denial: Denial = { policy: SYSTEM_POLICY.streamIntegrity, reason: call.problem ?? problem, outcome: 'error', violations: [] };
-      this.run.calls.set(call.callId, { callId: call.callId, tool: call.tool, args: {}, argsDigest: digestOf({}), state: 'denied', denial, spanId, resultRecorded: false });
+      this.run.calls.set({ callId: call.callId, tool: call.tool, args: {}, state: 'denied', decidedAhead: true, denial, spanId, resultRecorded: false });
     }
   }
 
@@ -235,14 +235,13 @@ export class LlmTurn {
       if (run.mode !== 'observe') gate.recordFault(run, event, policy, `${reason}; the call cannot be checked`);
       const denial: Denial = { policy, reason, outcome: 'error', violations: [] };
       const enforce = this.enforcing;
-      run.calls.set(call.callId, { callId: call.callId, tool: call.tool, args: {}, argsDigest: digestOf({}), state: enforce ? 'denied' : 'allowed', ...(enforce ? { denial } : {}), spanId, resultRecorded: false });
+      run.calls.set({ callId: call.callId, tool: call.tool, args: {}, argsDigest: digestOf({}), state: enforce ? 'denied' : 'allowed', decidedAhead: true, ...(enforce ? { denial } : {}), spanId, resultRecorded: false });
       return { index: call.index, callId: call.callId, tool: call.tool, args: undefined, argsText: call.argsText, argsChanged: false, ...(enforce ? { denial } : {}) };
     }
     const args = rewrittenByResponse ?? call.args;
     const event: ToolCallEvent = stamp(run, { kind: 'tool.call', runId: run.engineRunId, tool: call.tool, args, callId: call.callId }, spanId, run.spanId);
     let verdict = gate.check(run, event);
-    const record: CallRecord = { callId: call.callId, tool: call.tool, args, argsDigest: digestOf(args), state: 'allowed', spanId, resultRecorded: false };
-    if (verdict.decision) record.bundleHash = verdict.decision.bundleHash;
+    const record: CallRecord = { callId: call.callId, tool: call.tool, args, argsDigest: digestOf(args), state: 'allowed', decidedAhead: true, spanId, resultRecorded: false };
     if (verdict.behavior === 'approval') {
       const pendingArgs = (verdict.event as ToolCallEvent).args;
       const approved = await gate.approve(run, verdict, { kind: 'tool.call', tool: call.tool, callId: call.callId, args: pendingArgs });
@@ -251,14 +250,14 @@ export class LlmTurn {
         record.args = pendingArgs;
         record.argsDigest = digestOf(pendingArgs);
         record.approvalPolicies = approved.policyVersions;
-        run.approvals.grant({ runId: run.engineRunId, callId: call.callId, tool: call.tool, argsDigest: record.argsDigest, policyVersions: approved.policyVersions }, this.tracer.settings.approvalTtlMs);
+        run.approvals.grant({ runId: run.engineRunId, callId: call.callId, tool: call.tool, argsDigest: record.argsDigest ?? '', policyVersions: approved.policyVersions }, this.tracer.settings.approvalTtlMs);
       }
       verdict = approved.verdict;
     }
     if (verdict.behavior === 'deny') {
       record.state = 'denied';
       record.denial = verdict.denial;
-      run.calls.set(call.callId, record);
+      run.calls.set(record);
       return { index: call.index, callId: call.callId, tool: call.tool, args, argsText: call.argsText, argsChanged: false, denial: verdict.denial };
     }
     const finalArgs = verdict.behavior === 'allow' && verdict.modified ? (verdict.event as ToolCallEvent).args : args;
@@ -267,7 +266,7 @@ export class LlmTurn {
       record.argsDigest = digestOf(finalArgs);
     }
     if (verdict.decision && run.mode !== 'observe') record.reservation = verdict.decision;
-    run.calls.set(call.callId, record);
+    run.calls.set(record);
     const changed = finalArgs !== call.args;
     return { index: call.index, callId: call.callId, tool: call.tool, args: finalArgs, argsText: changed ? JSON.stringify(finalArgs) : call.argsText, argsChanged: changed };
   }

@@ -67,16 +67,19 @@ function reasonOf(v: Violation | undefined, fallback: string): string {
 }
 
 /**
- * Fills the fields every event carries from the run it happens in. `runId` is the run's own id
- * (a child run's, for a sub-agent); the gate swaps in the root's id for the engine.
+ * Fills the fields every event carries from the run it happens in, on the event itself (callers
+ * pass a fresh object; copying it would cost more than the check). `runId` is the run's own id (a
+ * child run's, for a sub-agent); the gate swaps in the root's id for the engine.
  */
 export function stamp<E extends StreamEvent>(run: Run, event: E, spanId: string | undefined, parentSpanId: string | undefined): E {
-  const e = { ...event, runId: run.runId, time: event.time ?? Date.now(), direction: event.direction ?? defaultDirection(event.kind) };
-  if (run.agentId !== undefined) e.agentId = run.agentId;
-  if (Object.keys(run.metadata).length > 0) e.metadata = run.metadata;
-  if (spanId !== undefined) e.spanId = spanId;
-  if (parentSpanId !== undefined) e.parentSpanId = parentSpanId;
-  return e;
+  event.runId = run.runId;
+  event.time ??= Date.now();
+  event.direction ??= defaultDirection(event.kind);
+  if (run.agentId !== undefined) event.agentId = run.agentId;
+  if (run.hasMetadata) event.metadata = run.metadata;
+  if (spanId !== undefined) event.spanId = spanId;
+  if (parentSpanId !== undefined) event.parentSpanId = parentSpanId;
+  return event;
 }
 
 /** The event as the engine sees it: under the root run, whose state sub-agents share. */

@@ -10,7 +10,8 @@ import { SYSTEM_POLICY, toolDenial, type Denial, type ToolDenial } from './denia
 import { PolicyViolationError } from './errors.js';
 import { stamp, type Verdict } from './gate.js';
 import { newCallId, newSpanId } from './ids.js';
-import { currentRunState, handleOf, type CallRecord, type Run, type RunHandle } from './run-context.js';
+import type { CallRecord } from './call-ledger.js';
+import { currentRunState, type Run, type RunHandle } from './run-context.js';
 import { activeTracer, type Tracer } from './tracer.js';
 
 export interface ToolContext {
@@ -62,7 +63,7 @@ export function guardTool<A, R>(fn: (args: A, context: ToolContext) => R | Promi
         process.emitWarning('cascade-runtime: a guarded tool ran before initTracing(); it runs unguarded', 'CascadeWarning');
       }
       const run = currentRunState();
-      const ctx: ToolContext = { callId: invocation?.callId ?? newCallId(), tool: options.name, signal: run?.signal ?? new AbortController().signal, run: run ? handleOf(run) : detachedHandle() };
+      const ctx: ToolContext = { callId: invocation?.callId ?? newCallId(), tool: options.name, signal: run?.signal ?? new AbortController().signal, run: run ? run.handle : detachedHandle() };
       return Promise.resolve().then(() => fn(args, ctx));
     }
     return runGuardedTool(tracer, currentRunState() ?? tracer.defaultRun(), options, args, invocation?.callId, fn);
@@ -90,21 +91,25 @@ export function runGuardedTool<A, R>(
     return Promise.reject(e);
   }
   const jsonArgs = toJsonObject(args);
-  const argsDigest = digestOf(jsonArgs);
-  let record = requestedCallId !== undefined ? run.calls.get(requestedCallId) : run.pendingCallFor(tool, argsDigest);
+  // Only calls decided ahead (when the model's answer arrived) are matched; the digest is taken
+  // only when there is something to match it against.
+  let argsDigest: string | undefined;
+  let record: CallRecord | undefined;
+  if (requestedCallId !== undefined) record = run.calls.get(requestedCallId);
+  else if (run.calls.hasAheadFor(tool)) record = run.calls.aheadFor(tool, (argsDigest = digestOf(jsonArgs)));
   const callId = requestedCallId ?? record?.callId ?? newCallId();
-  // A decision made when the model's answer arrived still holds if this is the same call, unchanged.
-  // A call whose arguments could never be read (broken stream, malformed JSON) stays denied
-  // whatever arguments are presented for it later.
-  const unreadable = record?.state === 'denied' && (record.denial?.policy === SYSTEM_POLICY.streamIntegrity || record.denial?.policy === SYSTEM_POLICY.invalidArguments);
-  const reusable =
-    record !== undefined &&
-    record.tool === tool &&
-    (unreadable || (record.argsDigest === argsDigest && (record.state === 'allowed' || record.state === 'approved' || record.state === 'denied')));
-  if (record && !reusable) {
-    // An edited or repeated call is a new call: give back what the old decision reserved.
-    if (record.state === 'allowed' || record.state === 'approved') tracer.gate.rollback(record.reservation);
-    record = undefined;
+  if (record) {
+    // A decision made ahead still holds if this is the same call, unchanged. A call whose
+    // arguments could never be read (broken stream, malformed JSON) stays denied whatever
+    // arguments are presented for it later.
+    const unreadable = record.state === 'denied' && (record.denial?.policy === SYSTEM_POLICY.streamIntegrity || record.denial?.policy === SYSTEM_POLICY.invalidArguments);
+    const waiting = record.state === 'allowed' || record.state === 'approved' || record.state === 'denied';
+    const reusable = record.tool === tool && record.decidedAhead === true && (unreadable || (waiting && record.argsDigest === (argsDigest ??= digestOf(jsonArgs))));
+    if (!reusable) {
+      // An edited or repeated call is a new call: give back what the old decision reserved.
+      if (record.state === 'allowed' || record.state === 'approved') tracer.gate.rollback(record.reservation);
+      record = undefined;
+    }
   }
   // The execute_tool span id was reserved when the model's answer was decided; a repeat gets its own.
   const spanId = record !== undefined && record.state !== 'denied' ? record.spanId : newSpanId();
@@ -124,13 +129,11 @@ export function runGuardedTool<A, R>(
       callId,
       tool,
       args: jsonArgs,
-      argsDigest,
       state: verdict.behavior === 'deny' ? 'denied' : verdict.behavior === 'approval' ? 'pending' : 'allowed',
       spanId,
       resultRecorded: false,
     };
-    if (verdict.decision) record.bundleHash = verdict.decision.bundleHash;
-    run.calls.set(callId, record);
+    run.calls.set(record);
   }
   return proceed(tracer, run, options, record, verdict, args, fn);
 }
@@ -153,7 +156,7 @@ async function proceed<A, R>(
     verdict = (await tracer.gate.approve(run, verdict, { kind: 'tool.call', tool: record.tool, callId: record.callId, args: (verdict.event as ToolCallEvent).args })).verdict;
   } else if (record.state === 'approved') {
     // Granted when the model's answer arrived: usable once, for exactly this call, before it expires.
-    const ok = run.approvals.consume({ runId: run.engineRunId, callId: record.callId, tool: record.tool, argsDigest: record.argsDigest, policyVersions: record.approvalPolicies ?? '' });
+    const ok = run.approvals.consume({ runId: run.engineRunId, callId: record.callId, tool: record.tool, argsDigest: record.argsDigest ?? '', policyVersions: record.approvalPolicies ?? '' });
     if (!ok) {
       tracer.gate.rollback(record.reservation);
       run.calls.delete(record.callId);
@@ -162,8 +165,8 @@ async function proceed<A, R>(
   }
 
   if (verdict.behavior === 'deny') {
-    record.state = 'denied';
     record.denial = verdict.denial;
+    run.calls.transition(record, 'denied');
     return deny(tracer, run, options, record, verdict.denial);
   }
   const halted = run.halted;
@@ -171,25 +174,24 @@ async function proceed<A, R>(
     // A sibling halted the run while this call waited: it never starts.
     tracer.gate.rollback(verdict.decision);
     tracer.gate.rollback(record.reservation);
-    record.state = 'denied';
     record.denial = { policy: halted.policy, reason: 'the run was halted', outcome: 'halt', violations: halted.violations };
+    run.calls.transition(record, 'denied');
     throw halted;
   }
   let callArgs = args;
   if (verdict.modified) {
     record.args = (verdict.event as ToolCallEvent).args;
-    record.argsDigest = digestOf(record.args);
     callArgs = record.args as unknown as A;
   }
-  record.state = 'executing';
   delete record.reservation;
+  run.calls.transition(record, 'executing');
 
   const started = performance.now();
   let result: R;
   try {
-    result = await fn(callArgs, { callId: record.callId, tool: record.tool, signal: run.signal, run: handleOf(run) });
+    result = await fn(callArgs, { callId: record.callId, tool: record.tool, signal: run.signal, run: run.handle });
   } catch (err) {
-    record.state = 'executed';
+    run.calls.transition(record, 'executed');
     const message = (err as Error)?.message ?? String(err);
     const resultEvent: ToolResultEvent = stamp(
       run,
@@ -202,7 +204,7 @@ async function proceed<A, R>(
     tracer.gate.check(run, resultEvent);
     throw err;
   }
-  record.state = 'executed';
+  run.calls.transition(record, 'executed');
   const resultEvent: ToolResultEvent = stamp(
     run,
     { kind: 'tool.result', runId: run.runId, tool: record.tool, callId: record.callId, result: toJsonValue(result), durationMs: performance.now() - started },

@@ -5,39 +5,15 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Decision, Mode } from '../engine/decision.js';
+import { CallLedger } from './call-ledger.js';
 import type { ChatMessage, JsonValue } from '../events/types.js';
 import { ApprovalGrants } from './approvals.js';
-import type { Denial } from './denial.js';
 import { EnforcementError, RunHaltedError } from './errors.js';
 import { newRunId, newSpanId, traceIdOf } from './ids.js';
 
 const MAX_REASONING = 5;
 const MAX_MESSAGES = 10;
 const MAX_RELATED_SPANS = 32;
-
-/** What the SDK knows about one tool call id in a run. */
-export interface CallRecord {
-  callId: string;
-  tool: string;
-  /** the arguments the tool will receive (after any rewrite) */
-  args: { [key: string]: JsonValue };
-  argsDigest: string;
-  /**
-   * `pending`: waiting for approval; `allowed` / `approved`: decided, not yet executed;
-   * `denied`: will not execute; `executing` / `executed`: the tool function started / settled.
-   */
-  state: 'pending' | 'allowed' | 'approved' | 'denied' | 'executing' | 'executed';
-  denial?: Denial;
-  /** the engine decision whose counter reservation must be undone if the call never executes */
-  reservation?: Decision;
-  /** `name@version` key of the policies whose approval was granted */
-  approvalPolicies?: string;
-  bundleHash?: string;
-  /** the execute_tool span of this call */
-  spanId: string;
-  /** a tool.result has been evaluated for this call */
-  resultRecorded: boolean;
-}
 
 export interface RunInit {
   name: string;
@@ -53,13 +29,14 @@ export class Run {
   readonly mode: Mode;
   readonly agentId: string | undefined;
   readonly metadata: Record<string, JsonValue>;
+  readonly hasMetadata: boolean;
   readonly parent: Run | undefined;
   readonly root: Run;
   readonly traceId: string;
   /** the run's `invoke_agent` span */
   readonly spanId: string;
   readonly startTime: number;
-  readonly calls = new Map<string, CallRecord>();
+  readonly calls = new CallLedger();
   readonly approvals = new ApprovalGrants();
   readonly recentReasoning: string[] = [];
   lastMessages: ChatMessage[] = [];
@@ -69,6 +46,13 @@ export class Run {
   private readonly controller: AbortController | undefined;
   private haltError: RunHaltedError | undefined;
   private readonly children = new Set<Run>();
+  private cachedHandle: RunHandle | undefined;
+
+  /** The read-only view agent code gets (one per run). */
+  get handle(): RunHandle {
+    this.cachedHandle ??= handleOf(this);
+    return this.cachedHandle;
+  }
 
   constructor(init: RunInit) {
     this.runId = newRunId();
@@ -76,6 +60,7 @@ export class Run {
     this.mode = init.mode;
     this.agentId = init.agentId ?? init.parent?.agentId;
     this.metadata = init.metadata;
+    this.hasMetadata = Object.keys(init.metadata).length > 0;
     this.parent = init.parent;
     this.root = init.parent?.root ?? this;
     this.traceId = init.parent?.traceId ?? traceIdOf(this.runId);
@@ -132,14 +117,6 @@ export class Run {
     if (list.length > MAX_RELATED_SPANS) list.splice(0, list.length - MAX_RELATED_SPANS);
   }
 
-  /** Finds a decided, not yet executed call for this tool and arguments (for callers that pass no call id). */
-  pendingCallFor(tool: string, argsDigest: string): CallRecord | undefined {
-    for (const c of this.calls.values()) {
-      if (c.tool === tool && c.argsDigest === argsDigest && (c.state === 'allowed' || c.state === 'approved' || c.state === 'denied')) return c;
-    }
-    return undefined;
-  }
-
   /** Decided calls that never started: their counter reservations must be given back. */
   unexecutedReservations(): Decision[] {
     const out: Decision[] = [];
@@ -153,6 +130,8 @@ export class Run {
     return out;
   }
 }
+
+export type { CallRecord } from './call-ledger.js';
 
 const storage = new AsyncLocalStorage<Run>();
 
@@ -181,7 +160,7 @@ export interface RunHandle {
   readonly parent: RunHandle | undefined;
 }
 
-export function handleOf(run: Run): RunHandle {
+function handleOf(run: Run): RunHandle {
   return {
     runId: run.runId,
     rootRunId: run.root.runId,
@@ -195,13 +174,12 @@ export function handleOf(run: Run): RunHandle {
       return run.halted;
     },
     get parent() {
-      return run.parent ? handleOf(run.parent) : undefined;
+      return run.parent?.handle;
     },
   };
 }
 
 /** The run the caller is in, or undefined outside `traceRun`. */
 export function currentRun(): RunHandle | undefined {
-  const run = storage.getStore();
-  return run ? handleOf(run) : undefined;
+  return storage.getStore()?.handle;
 }

@@ -8,7 +8,7 @@ import { toJsonValue } from './canonical.js';
 import { denialText, SYSTEM_POLICY, type Denial } from './denial.js';
 import { PolicyViolationError, RunHaltedError } from './errors.js';
 import { stamp } from './gate.js';
-import { currentRunState, handleOf, Run, runInScope, type RunHandle } from './run-context.js';
+import { currentRunState, Run, runInScope, type RunHandle } from './run-context.js';
 import type { RunEndRecord, RunStartRecord } from './recorder.js';
 import { activeTracer, parseMode, stricterMode, type Tracer } from './tracer.js';
 
@@ -52,7 +52,7 @@ export function traceRun<T>(
         process.emitWarning('cascade-runtime: traceRun() before initTracing(); the run is not traced', 'CascadeWarning');
       }
       run = new Run({ name, mode: 'observe', metadata: {}, ...(parent ? { parent } : {}) });
-      return runInScope(run, () => Promise.resolve().then(() => fn(handleOf(run))));
+      return runInScope(run, () => Promise.resolve().then(() => fn(run.handle)));
     }
     run = openRun(tracer, name, options, parent);
   } catch (e) {
@@ -96,7 +96,7 @@ async function execute<T>(tracer: Tracer, run: Run, options: TraceRunOptions, fn
         runId: run.engineRunId,
       });
     }
-    const value = await fn(handleOf(run));
+    const value = await fn(run.handle);
     if (run.halted) throw run.halted;
     return value;
   } catch (e) {
