@@ -3,8 +3,8 @@
 // that no ambient module declaration can clash with another layer's.
 
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { loadBetterSqlite3 } from '../native/better-sqlite3.js';
 
 export type SqliteParam = string | number | bigint | Buffer | null;
 
@@ -40,11 +40,10 @@ export interface SqliteDatabase {
 
 type DatabaseConstructor = new (filename: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number }) => SqliteDatabase;
 
-const require = createRequire(import.meta.url);
 let ctor: DatabaseConstructor | undefined;
 
 function databaseConstructor(): DatabaseConstructor {
-  ctor ??= require('better-sqlite3') as DatabaseConstructor;
+  ctor ??= loadBetterSqlite3() as DatabaseConstructor;
   return ctor;
 }
 
