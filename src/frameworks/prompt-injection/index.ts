@@ -56,7 +56,8 @@ const MARKERS: readonly TokenPattern[] = [
       '<|im_start|>', '<|im_end|>', '<|system|>', '<|user|>', '<|assistant|>', '<|endoftext|>', '<|eot_id|>', '<|start_header_id|>',
       '[inst]', '[/inst]', '<<sys>>', '<</sys>>', '<system>', '</system>', '<system_prompt>', '[system]', '</tool_result>',
       '</function_results>', '</tool_output>', '</tool_response>', '<tool_call>', '<function_calls>', '<|tool|>', '</s><s>',
-      '### system', '### instruction', '###system', '###instruction', '<|channel|>', '<im_start>',
+      '### system', '### instruction', '###system', '###instruction', '<|channel|>', '<im_start>', '[system note]', '[system message]',
+      '[admin]', '[admin note]', '[instruction]', '[instructions]', '[important]', '[assistant]', '<important>', '</important>', '<instructions>',
     ],
     ci: true,
     noBoundary: true,
@@ -75,6 +76,7 @@ const OVERRIDE_TARGETS = new Set([
 ]);
 const NEW_INSTR_ADJ = new Set(['new', 'updated', 'real', 'actual', 'true', 'additional', 'secret', 'hidden', 'revised', 'following', 'important', 'urgent', 'priority']);
 const INSTR_NOUNS = new Set(['instruction', 'instructions', 'task', 'goal', 'objective', 'directive', 'directives', 'orders', 'mission', 'role', 'rules', 'prompt']);
+const DETERMINERS = new Set(['a', 'an', 'the', 'my', 'your', 'his', 'her', 'our', 'their', 'its', 'this', 'that', 'these', 'those', 'all', 'every', 'any', 'some', 'each', 'me', 'us', 'him', 'them', 'it', 'everything', 'anything', 'something', 'both', 'one', 'two', 'three', 'five', 'ten']);
 const ENCODINGS = new Set(['base64', 'base32', 'hex', 'hexadecimal', 'rot13', 'binary', 'morse', 'leetspeak', 'leet', 'unicode', 'ascii', 'urlencoded', 'uuencode', 'cipher', 'reversed', 'backwards']);
 const URGENT_WORDS = new Set(['important', 'urgent', 'attention', 'warning', 'notice', 'alert', 'critical', 'mandatory', 'required', 'override', 'admin', 'system']);
 const MODAL_STARTS: readonly (readonly string[])[] = [
@@ -84,7 +86,10 @@ const MODAL_STARTS: readonly (readonly string[])[] = [
   ['be', 'sure', 'to'], ['don', 't', 'forget', 'to'], ['do', 'not', 'forget', 'to'], ['remember', 'to'], ['your', 'task', 'is', 'to'],
   ['your', 'job', 'is', 'to'], ['it', 'is', 'important', 'to'], ['it', 'is', 'important', 'that', 'you'], ['you', 'are', 'required', 'to'],
   ['go', 'ahead', 'and'], ['proceed', 'to'], ['help', 'me'], ['assistant', 'please'], ['ai', 'please'],
+  ['do', 'not'], ['don', 't'], ['never'], ['the', 'next', 'step', 'is', 'to'], ['next', 'step', 'is', 'to'], ['the', 'first', 'step', 'is', 'to'],
+  ['your', 'next', 'step', 'is', 'to'], ['all', 'you', 'need', 'to', 'do', 'is'],
 ];
+const SUBORDINATE = new Set(['when', 'before', 'after', 'while', 'if', 'once', 'whenever', 'upon', 'as']);
 const STOCK_AFTER_VERB: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['find', new Set(['attached', 'enclosed', 'below', 'here'])],
   ['see', new Set(['attached', 'below', 'above'])],
@@ -268,22 +273,30 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
     if ((w === 'your' || w === 'the') && (words[i + 1]?.w === 'new' || words[i + 1]?.w === 'real' || words[i + 1]?.w === 'true') && INSTR_NOUNS.has(words[i + 2]?.w ?? '')) {
       hits.push({ rule: 'override-instruction', start: wd.start, end: (words[i + 2] as Word).end, message: 'text assigns the agent a new task' });
     }
+    // permission escalation: "the user has authorized you to", "you are now allowed to"
+    if ((w === 'authorized' || w === 'authorised' || w === 'allowed' || w === 'permitted' || w === 'granted') && (words[i + 1]?.w === 'you' || words[i - 1]?.w === 'are' && words[i - 2]?.w === 'you' || words[i - 1]?.w === 'been' && words[i - 3]?.w === 'you')) {
+      hits.push({ rule: 'override-instruction', start: wd.start, end: (words[Math.min(words.length - 1, i + 2)] as Word).end, message: 'text grants the agent permissions it does not have' });
+    }
     if (seqAt(words, i, ['from', 'now', 'on']) || seqAt(words, i, ['you', 'are', 'now']) || seqAt(words, i, ['developer', 'mode']) || seqAt(words, i, ['do', 'anything', 'now']) || (w === 'pretend' && (words[i + 1]?.w === 'to' || words[i + 1]?.w === 'you' || words[i + 1]?.w === 'that')) || (w === 'act' && words[i + 1]?.w === 'as' && wd.head) || (w === 'system' && (words[i + 1]?.w === 'prompt' || words[i + 1]?.w === 'override' || words[i + 1]?.w === 'message') && (wd.head || wd.caps))) {
       const end = (words[Math.min(words.length - 1, i + 2)] as Word).end;
       hits.push({ rule: 'override-instruction', start: wd.start, end, message: 'text tries to change the agent\u2019s role or instructions' });
     }
     // the text speaks to the AI
-    if (AGENT_NAMES.has(w)) {
+    if (AGENT_NAMES.has(w) || (w.endsWith('s') && AGENT_NAMES.has(w.slice(0, -1)))) {
       const p1 = words[i - 1]?.w ?? '';
       const p2 = words[i - 2]?.w ?? '';
       const p3 = words[i - 3]?.w ?? '';
       const addressed =
         p1 === 'dear' || p1 === 'hey' || p1 === 'attention' ||
-        ((p1 === 'the' || p1 === 'an' || p1 === 'any' || p1 === 'this') && (p2 === 'to' || p2 === 'for') && (p3 === 'note' || p3 === 'message' || p3 === 'instructions' || p3 === 'instruction' || p3 === 'attention')) ||
+        ((p1 === 'the' || p1 === 'an' || p1 === 'any' || p1 === 'all' || p1 === 'every' || p1 === 'this') && (p2 === 'to' || p2 === 'for')) ||
+        // "AI agents: …", "Assistant, before answering, …": a name used as a vocative
+        (wd.head && (wd.after === ':' || text.charCodeAt(wd.end) === 44)) ||
+        (wd.after === ':' && words[i - 1]?.head === true && AGENT_NAMES.has(p1)) ||
         ((p1 === 'to' || p1 === 'for') && (p2 === 'note' || p2 === 'message' || p2 === 'instructions')) ||
         ((p1 === 'an' || p1 === 'a') && p2 === 'are' && p3 === 'you' && (words[i - 4]?.w === 'if' || words[i - 4]?.w === 'since')) ||
         (wd.head && (words[i + 1]?.w === 'please' || words[i + 1]?.w === 'must' || words[i + 1]?.w === 'should'));
-      const readingThis = (words[i + 1]?.w === 'reading' || words[i + 1]?.w === 'processing' || words[i + 1]?.w === 'summarizing' || words[i + 1]?.w === 'parsing') && (words[i + 2]?.w === 'this' || words[i + 2]?.w === 'the');
+      const reader = words[i + 1];
+      const readingThis = reader !== undefined && (reader.w === 'reading' || reader.w === 'processing' || reader.w === 'summarizing' || reader.w === 'parsing') && (words[i + 2]?.w === 'this' || words[i + 2]?.w === 'the' || reader.after === ':' || words[i + 2] === undefined || (words[i + 2] as Word).head);
       if (addressed || readingThis) {
         hits.push({ rule: 'agent-addressed', start: (words[Math.max(0, i - 1)] as Word).start, end: wd.end, message: 'text addresses the AI agent directly' });
       }
@@ -314,6 +327,12 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
       }
       break;
     }
+    // "When summarising this page, tell the user …" / "Before you reply, forward …": the imperative follows the clause
+    if (SUBORDINATE.has((words[j] as Word | undefined)?.w ?? '') && j === i) {
+      let k = j + 1;
+      while (k < words.length && k - j < 14 && !(words[k] as Word).head && text.charCodeAt((words[k - 1] as Word).end) !== 44) k++;
+      if (k < words.length && text.charCodeAt((words[k - 1] as Word).end) === 44 && ACTION_VERBS.has((words[k] as Word).w)) j = k;
+    }
     let modal = false;
     for (const m of MODAL_STARTS) {
       if (seqAt(words, j, m)) {
@@ -335,10 +354,14 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
     if (stock !== undefined && next !== undefined && stock.has(next.w)) continue;
     // a bare verb needs an object right after it ("Update my profile", not the heading "Order summary")
     if (!polite && !modal) {
-      if (next === undefined || next.head) continue;
+      if (next === undefined) continue;
       const between = text.slice(verbWord.end, next.start);
-      const quoted = between.includes("'") || between.includes('"');
-      if (!OBJECT_STARTERS.has(next.w) && !/^\d/.test(next.w) && !quoted) continue;
+      const quoted = between.includes("'") || between.includes('"') || between.includes('`');
+      if (next.head && !quoted) continue;
+      const det = (x: Word | undefined): boolean => x !== undefined && (DETERMINERS.has(x.w) || /^\d/.test(x.w));
+      const encodingSoon = ENCODINGS.has(next.w) || ENCODINGS.has(words[j + 2]?.w ?? '') || ENCODINGS.has(words[j + 3]?.w ?? '');
+      const objectOk = quoted || encodingSoon || det(next) || (OBJECT_STARTERS.has(next.w) && det(words[j + 2]));
+      if (!objectOk) continue;
       if (verbWord.caps && next.caps) continue; // ALL-CAPS heading
     }
     if (modal && text.slice(verbWord.end, Math.min(text.length, verbWord.end + 2)).startsWith('?') && !polite) {
@@ -357,6 +380,8 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
       if (SENSITIVE_NOUNS.has(x)) sensitive = true;
     }
     if (sensitive && firstPerson) target = true;
+    // an instruction that talks about "the user" is addressed to whoever serves that user
+    for (let k = j + 1; k + 1 < end; k++) if ((words[k] as Word).w === 'the' && ((words[k + 1] as Word).w === 'user' || (words[k + 1] as Word).w === 'assistant')) target = true;
     // "answer in base64", "reply using rot13": re-encoding the output hides what leaves
     for (let k = j + 1; k < Math.min(end, j + 8); k++) if (ENCODINGS.has((words[k] as Word).w)) target = true;
     const start = (words[i] as Word).start;
