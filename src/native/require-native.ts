@@ -27,8 +27,8 @@ export function assertNodeNotTooOld(env: NativeEnvironment, what: string): void 
   if (!isOlderThanSupported(env.nodeVersion)) return;
   throw new NativeModuleError(
     'unsupported_node',
-    `cascade-runtime needs ${describeSupportedNode()}; this is Node.js ${env.nodeVersion}, so ${what} cannot be loaded. ` +
-      'install a supported Node.js, then run `npm ci` (or `npm install`) again so its native builds match',
+    `cascade-runtime needs ${describeSupportedNode()} and this is Node.js ${env.nodeVersion}: ${what} cannot be loaded; ` +
+      'install a supported Node.js, then run `npm ci` (or `npm install`) again so the native builds match it',
     env.nodeVersion,
   );
 }
@@ -60,8 +60,8 @@ export function translateLoadError(
   if (code === 'MODULE_NOT_FOUND' && message.includes(`'${packageName}'`)) {
     return new NativeModuleError(
       'not_installed',
-      `${options.what} needs \`${packageName}\` on ${node}, and it is not installed. ` +
-        'npm installs only the native builds that fit the Node.js running the install (and none with `--omit=optional`); ' +
+      `${options.what} needs \`${packageName}\` on ${node}, and it is not installed ` +
+        '(npm installs only the native builds that fit the Node.js running the install, and none with `--omit=optional`); ' +
         `run \`npm ci\` (or \`npm install\`) again with ${node}`,
       env.nodeVersion,
       { packageName, cause: err },
