@@ -212,7 +212,8 @@ function withinOneEdit(a: string, b: string): boolean {
 
 /** A misspelt action verb (`retrive`, `transfr`): typos are common in, and a cheap evasion for, injected text. */
 function nearVerb(w: string): string | undefined {
-  if (w.length < 5) return undefined;
+  // short words and plurals (`issues`, `stars`) are nouns far more often than misspelt verbs
+  if (w.length < 6 || w.endsWith('s')) return undefined;
   for (const v of VERBS_BY_INITIAL.get(w[0] as string) ?? []) if (v.length >= 5 && withinOneEdit(w, v)) return v;
   return undefined;
 }
@@ -222,6 +223,12 @@ interface Hit {
   start: number;
   end: number;
   message: string;
+}
+
+const DIRECTIVE_OPENERS = new Set(['please', 'kindly', 'you', 'before', 'after', 'when', 'if', 'do', 'don', 'never', 'always', 'now', 'ignore', 'disregard', 'forget', 'remember', 'make', 'from', 'first', 'important', 'note']);
+
+function opensDirective(w: string | undefined): boolean {
+  return w !== undefined && (DIRECTIVE_OPENERS.has(w) || ACTION_VERBS.has(w));
 }
 
 function seqAt(words: readonly Word[], i: number, seq: readonly string[]): boolean {
@@ -290,8 +297,8 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
         p1 === 'dear' || p1 === 'hey' || p1 === 'attention' ||
         ((p1 === 'the' || p1 === 'an' || p1 === 'any' || p1 === 'all' || p1 === 'every' || p1 === 'this') && (p2 === 'to' || p2 === 'for')) ||
         // "AI agents: …", "Assistant, before answering, …": a name used as a vocative
-        (wd.head && (wd.after === ':' || text.charCodeAt(wd.end) === 44)) ||
-        (wd.after === ':' && words[i - 1]?.head === true && AGENT_NAMES.has(p1)) ||
+        // a vocative that opens a directive (not a speaker label such as "Bot: Where would you …")
+        (((wd.head && (wd.after === ':' || text.charCodeAt(wd.end) === 44)) || (wd.after === ':' && words[i - 1]?.head === true && AGENT_NAMES.has(p1))) && opensDirective(words[i + 1]?.w)) ||
         ((p1 === 'to' || p1 === 'for') && (p2 === 'note' || p2 === 'message' || p2 === 'instructions')) ||
         ((p1 === 'an' || p1 === 'a') && p2 === 'are' && p3 === 'you' && (words[i - 4]?.w === 'if' || words[i - 4]?.w === 'since')) ||
         (wd.head && (words[i + 1]?.w === 'please' || words[i + 1]?.w === 'must' || words[i + 1]?.w === 'should'));
@@ -356,7 +363,8 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
     if (!polite && !modal) {
       if (next === undefined) continue;
       const between = text.slice(verbWord.end, next.start);
-      const quoted = between.includes("'") || between.includes('"') || between.includes('`');
+      // `say 'hello'` quotes an object; `'email': 'x'` is a key followed by its value
+      const quoted = /^\s+['"`]/.test(between);
       if (next.head && !quoted) continue;
       const det = (x: Word | undefined): boolean => x !== undefined && (DETERMINERS.has(x.w) || /^\d/.test(x.w));
       const encodingSoon = ENCODINGS.has(next.w) || ENCODINGS.has(words[j + 2]?.w ?? '') || ENCODINGS.has(words[j + 3]?.w ?? '');
