@@ -33,6 +33,8 @@ export interface InitTracingOptions {
   apiKey?: string;
   /** SQLite file for runs, spans and findings (default `.cascade/cascade.db`); `false` for none */
   store?: string | false;
+  /** link stored findings into a tamper-evident hash chain (default true) */
+  hashChain?: boolean;
   /** engine faults and latency-budget overruns in enforce mode: `block` (default) or `allow` */
   onError?: 'block' | 'allow';
   /** an evaluation slower than this counts as a fault, in ms (default: no budget) */
@@ -148,7 +150,7 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
       ? discardingRecorder
       : FindingsRecorder.open({
           project: options.project,
-          store: storePath === undefined ? false : { path: storePath },
+          store: storePath === undefined ? false : { path: storePath, ...(options.hashChain !== undefined ? { hashChain: options.hashChain } : {}) },
           ...(options.endpoint !== undefined ? { exporter: { endpoint: options.endpoint, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(storePath !== undefined ? { outboxPath: join(storePath, '..', 'export-outbox.db') } : {}) } } : {}),
           captureContent: options.captureContent ?? false,
           auditAllows: options.auditAllows ?? true,

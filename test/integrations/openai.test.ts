@@ -230,6 +230,19 @@ describe('wrapOpenAI stream integrity', () => {
     }
   });
 
+  it('an application that stops reading a stream early aborts it, and its run goes on', async () => {
+    init({ enforcementMode: 'enforce', policies: [{ file: 'agent.yaml', text: AGENT_POLICIES }], streamHoldBackChars: 8 });
+    await traceRun('r', async () => {
+      const s = await client.chat.completions.create({ model: 'leaky', stream: true, messages: [{ role: 'user', content: 'x' }] });
+      for await (const chunk of s) {
+        if (chunk.choices[0]?.delta.content) break;
+      }
+      expect(s.controller.signal.aborted).toBe(true);
+      const next = await client.chat.completions.create({ model: 'echo-agent', messages: [{ role: 'user', content: 'still here?' }] });
+      expect(next.choices[0]!.message.content).toBe('still here?');
+    });
+  });
+
   it('a call with malformed arguments is denied, the rest of the answer is delivered', async () => {
     init({ enforcementMode: 'enforce', policies: [{ file: 'agent.yaml', text: AGENT_POLICIES }] });
     const log: string[] = [];
