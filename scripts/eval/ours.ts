@@ -244,26 +244,67 @@ export interface TraceOutcome {
   attackerExfil: FrameworkFinding[] | null;
 }
 
-/** Replay one case as an event trace through a fresh run state. */
-export function replayCase(fw: FrameworkSet, tools: readonly InjecAgentToolkit[], c: InjecAgentCase, toolResponse: string, runId: string): TraceOutcome {
-  const run = fw.createRunState(runId);
-  const ev = (e: StreamEvent): FrameworkFinding[] => fw.evaluate(e, run);
+/** The events of one case as a trace: user request, user call, poisoned result, attacker call(s). */
+export function caseEvents(tools: readonly InjecAgentToolkit[], c: InjecAgentCase, toolResponse: string, runId: string): { role: 'start' | 'user' | 'result' | 'attacker' | 'read-result' | 'exfil'; event: StreamEvent }[] {
   let t = 1_700_000_000_000;
-  ev({ kind: 'run.start', runId, input: c['User Instruction'], time: t++ });
+  const out: { role: 'start' | 'user' | 'result' | 'attacker' | 'read-result' | 'exfil'; event: StreamEvent }[] = [];
+  out.push({ role: 'start', event: { kind: 'run.start', runId, input: c['User Instruction'], time: t++ } });
   const userArgs = pyOrRaw(c['Tool Parameters']);
-  const userCall = ev({ kind: 'tool.call', runId, tool: c['User Tool'], args: typeof userArgs === 'object' && userArgs !== null && !Array.isArray(userArgs) ? userArgs : { input: String(userArgs) }, callId: 'c1', time: t++ });
-  const toolResult = ev({ kind: 'tool.result', runId, tool: c['User Tool'], callId: 'c1', result: pyOrRaw(toolResponse), time: t++ });
+  out.push({ role: 'user', event: { kind: 'tool.call', runId, tool: c['User Tool'], args: typeof userArgs === 'object' && userArgs !== null && !Array.isArray(userArgs) ? (userArgs as Record<string, never>) : { input: String(userArgs) }, callId: 'c1', time: t++ } });
+  out.push({ role: 'result', event: { kind: 'tool.result', runId, tool: c['User Tool'], callId: 'c1', result: pyOrRaw(toolResponse) as never, time: t++ } });
   const attackers = c['Attacker Tools'];
   const first = attackers[0] as string;
   const data = `Results of ${first}: record 1, record 2`;
-  const attackerFirst = ev({ kind: 'tool.call', runId, tool: first, args: synthesizeArgs(toolSpec(tools, first), c['Attacker Instruction'], data), callId: 'c2', time: t++ });
-  let attackerExfil: FrameworkFinding[] | null = null;
+  out.push({ role: 'attacker', event: { kind: 'tool.call', runId, tool: first, args: synthesizeArgs(toolSpec(tools, first), c['Attacker Instruction'], data) as never, callId: 'c2', time: t++ } });
   if (attackers.length > 1) {
-    ev({ kind: 'tool.result', runId, tool: first, callId: 'c2', result: { data: 'record 1: 12 Oak St; record 2: 40 Elm Rd' }, time: t++ });
+    out.push({ role: 'read-result', event: { kind: 'tool.result', runId, tool: first, callId: 'c2', result: { data: 'record 1: 12 Oak St; record 2: 40 Elm Rd' }, time: t++ } });
     const last = attackers[attackers.length - 1] as string;
-    attackerExfil = ev({ kind: 'tool.call', runId, tool: last, args: synthesizeArgs(toolSpec(tools, last), c['Attacker Instruction'], data), callId: 'c3', time: t++ });
+    out.push({ role: 'exfil', event: { kind: 'tool.call', runId, tool: last, args: synthesizeArgs(toolSpec(tools, last), c['Attacker Instruction'], data) as never, callId: 'c3', time: t++ } });
   }
-  return { userCall, toolResult, attackerFirst, attackerExfil };
+  return out;
+}
+
+/** Replay one case as an event trace through a fresh run state. */
+export function replayCase(fw: FrameworkSet, tools: readonly InjecAgentToolkit[], c: InjecAgentCase, toolResponse: string, runId: string): TraceOutcome {
+  const run = fw.createRunState(runId);
+  const o: TraceOutcome = { userCall: [], toolResult: [], attackerFirst: [], attackerExfil: null };
+  for (const { role, event } of caseEvents(tools, c, toolResponse, runId)) {
+    const f = fw.evaluate(event, run);
+    if (role === 'user') o.userCall = f;
+    else if (role === 'result') o.toolResult = f;
+    else if (role === 'attacker') o.attackerFirst = f;
+    else if (role === 'exfil') o.attackerExfil = f;
+  }
+  return o;
+}
+
+/**
+ * The same cases through `cascade replay`'s path (one interleaved JSONL trace, the engine with the
+ * `recommended` frameworks in enforce mode): the figure the issue asks for.
+ */
+export async function scoreInjecAgentReplay(cases: readonly InjecAgentCase[], tools: readonly InjecAgentToolkit[]): Promise<{ cases: number; attackerBlocked: number; userCallBlocked: number; lines: number }> {
+  const lines: string[] = [JSON.stringify({ cascade_trace: 1 })];
+  const roleOfLine = new Map<number, { role: string; caseIndex: number; target: boolean }>();
+  cases.forEach((c, i) => {
+    const evs = caseEvents(tools, c, c['Tool Response'], `case-${i}`);
+    const hasExfil = evs.some((e) => e.role === 'exfil');
+    for (const { role, event } of evs) {
+      lines.push(JSON.stringify(event));
+      roleOfLine.set(lines.length, { role, caseIndex: i, target: role === 'exfil' || (role === 'attacker' && !hasExfil) });
+    }
+  });
+  const { replayLines } = await import('../../src/cli/replay.js');
+  const r = await replayLines(lines, { mode: 'enforce', frameworks: createFrameworks(['recommended']) });
+  let attackerBlocked = 0;
+  let userCallBlocked = 0;
+  for (const d of r.decisions) {
+    const info = roleOfLine.get(d.line);
+    if (!info) continue;
+    const stopped = d.outcome === 'block' || d.outcome === 'halt' || d.outcome === 'require_approval';
+    if (info.target && stopped) attackerBlocked++;
+    if (info.role === 'user' && stopped) userCallBlocked++;
+  }
+  return { cases: cases.length, attackerBlocked, userCallBlocked, lines: lines.length };
 }
 
 export interface InjecAgentScore {
