@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePattern, dfaTest } from '../../../src/policy/pattern/index.js';
 import { brokenInvariant } from './dfa-invariants.js';
-import { caseCount, patternArbitrary, textsArbitrary } from './generators.js';
+import { caseCount, patternArbitrary, PROPERTY_TIMEOUT_MS, textsArbitrary } from './generators.js';
 import { oracleTest } from './oracle.js';
 
 const cases = fc.tuple(patternArbitrary, fc.context()).chain(([pattern]) => fc.tuple(fc.constant(pattern), textsArbitrary(pattern)));
@@ -40,5 +40,5 @@ describe('dfaTest agrees with RegExp.prototype.test', () => {
     expect(refused).toBeLessThan(compiled / 100);
     // The sampled texts make the positive side well represented.
     expect(matched).toBeGreaterThan(compiled);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });

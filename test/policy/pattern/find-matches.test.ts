@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePattern, compilePatternSet, findMatches } from '../../../src/policy/pattern/index.js';
-import { caseCount, patternArbitrary, textsArbitrary } from './generators.js';
+import { caseCount, patternArbitrary, PROPERTY_TIMEOUT_MS, textsArbitrary } from './generators.js';
 import { boundaries, bruteForceMatches, mustCompile, spanMatches, splitFlags } from './oracle.js';
 
 function spans(pattern: string, text: string): Array<[number, number]> {
@@ -105,6 +105,27 @@ describe('findMatches', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 
+  it('keeps working when its lazily built automata outgrow their budget and restart', () => {
+    let seed = 7;
+    const randomAB = (n: number): string =>
+      Array.from({ length: n }, () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed & 0x10000 ? 'a' : 'b';
+      }).join('');
+    // Reading right to left, `[ab]{13}a` must remember where the last fourteen `a`s were: far
+    // more states than one cache holds, so the start-finding pass flushes and rebuilds.
+    const text = randomAB(60_000);
+    const fixed = mustCompile('[ab]{13}a');
+    const expected = [...text.matchAll(/[ab]{13}a/gu)].map((m) => [m.index, m.index + 14]);
+    expect(findMatches(fixed, text)).toEqual(expected);
+    // Reading left to right from a start, `[ab]*a[ab]{13}` is as large; its one long match
+    // spans the text up to fourteen past the last usable `a`.
+    const wide = compilePattern('[ab]*a[ab]{13}', { stateBudget: 0xffff });
+    if (!wide.ok) throw new Error('refused');
+    const lastA = text.lastIndexOf('a', text.length - 14);
+    expect(findMatches(wide.dfa, text)).toEqual([[0, lastA + 14]]);
+  }, PROPERTY_TIMEOUT_MS);
+
   it('agrees with the RegExp engine on generated patterns', () => {
     let exact = 0;
     fc.assert(
@@ -140,5 +161,5 @@ describe('findMatches', () => {
       { numRuns: caseCount(400, 10_000) },
     );
     expect(exact).toBeGreaterThan(200);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });

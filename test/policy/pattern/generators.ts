@@ -1,7 +1,7 @@
 // fast-check generators for the differential tests: patterns from a small grammar of the
 // supported subset (as strings, so the parser is exercised too), and texts biased toward the
 // pattern's alphabet: case variants that fold together (ſ/s/S, K/k/K, ß/ẞ, σ/ς/Σ, ı/I/i, ǅ),
-// astral code points, line terminators and word/non-word neighbours for `\b`.
+// astral code points, lone surrogates, line terminators and word/non-word neighbours for `\b`.
 
 import fc from 'fast-check';
 import type { PatternNode } from '../../../src/policy/pattern/ast.js';
@@ -11,7 +11,7 @@ import { parsePattern } from '../../../src/policy/pattern/parser.js';
 export const ALPHABET = [
   'a', 'b', 'c', 'A', 'B', 'k', 'K', 's', 'S', 'i', 'I', '\u017f', '\u212a', '\u0131', '\u0130', '\u00df', '\u1e9e',
   '\u03c3', '\u03c2', '\u03a3', '\u01c4', '\u01c5', '\u01c6', '\u00e9', '\u00c9', '0', '1', '9', '_', ' ', '-', '\n',
-  '\r', '\u2028', '\u00a0', '\u{1F600}', '\u{1F601}', '\u{10400}', '\u{10428}', '\u{20000}',
+  '\r', '\u2028', '\u00a0', '\u{1F600}', '\u{1F601}', '\u{10400}', '\u{10428}', '\u{20000}', '\uD83D', '\uDE00',
 ];
 
 const LITERALS = ALPHABET.filter((c) => c !== '\n' && c !== '\r');
@@ -131,6 +131,32 @@ export function sampleMatch(pattern: string, random: () => number): string {
   return walk(parsed.ast.root);
 }
 
+/** Code points a text for `pattern` may have so the RegExp oracle stays fast. */
+export function textLimit(pattern: string): number {
+  return repeatNesting(pattern) >= 2 ? 6 : 14;
+}
+
+/** How deeply repeats that can iterate more than once nest (backtracking cost grows with it). */
+export function repeatNesting(pattern: string): number {
+  const parsed = parsePattern(pattern);
+  if (!parsed.ok) return 0;
+  const depth = (node: PatternNode): number => {
+    switch (node.kind) {
+      case 'sequence':
+        return Math.max(0, ...node.items.map(depth));
+      case 'alternation':
+        return Math.max(0, ...node.alternatives.map(depth));
+      case 'group':
+        return depth(node.body);
+      case 'repeat':
+        return depth(node.body) + (node.max >= 2 ? 1 : 0);
+      default:
+        return 0;
+    }
+  };
+  return depth(parsed.ast.root);
+}
+
 export const noiseArbitrary: fc.Arbitrary<string> = fc
   .array(fc.constantFrom(...ALPHABET), { minLength: 0, maxLength: 6 })
   .map((chars) => chars.join(''));
@@ -148,11 +174,23 @@ export const textsArbitrary = (pattern: string): fc.Arbitrary<string[]> =>
       state >>>= 0;
       return state / 0x100000000;
     };
-    const sample = sampleMatch(pattern, random);
-    return [noise, before + sample + after, sample, sample + after];
+    // Short texts keep the backtracking oracle fast: generated patterns nest quantifiers, and
+    // on a few dozen characters V8 can take minutes (the very ReDoS this compiler avoids).
+    const limit = textLimit(pattern);
+    const cut = (text: string, length = limit): string => [...text].slice(0, length).join('');
+    const sample = cut(sampleMatch(pattern, random));
+    return [cut(noise), cut(cut(before, 4) + sample + cut(after, 4)), sample, cut(sample + cut(after, 4))];
   });
+
+const DEEP = process.env['CASCADE_DEEP'] === '1';
 
 /** Number of property cases: the normal run, or a deep run with CASCADE_DEEP=1. */
 export function caseCount(normal: number, deep: number): number {
-  return process.env['CASCADE_DEEP'] === '1' ? deep : normal;
+  return DEEP ? deep : normal;
 }
+
+/**
+ * Timeout for a property test. Well above the normal run's duration (seconds) so a loaded CI
+ * machine does not fail it spuriously; a deep run gets hours.
+ */
+export const PROPERTY_TIMEOUT_MS = DEEP ? 4 * 3_600_000 : 300_000;
