@@ -10,7 +10,7 @@
 
 import type { Decision } from '../engine/decision.js';
 import type { ChatMessage, JsonValue, LlmRequestEvent, LlmResponseEvent, StreamEvent, TokenUsage, ToolCallEvent, ToolResultEvent, ToolSpec } from '../events/types.js';
-import { digestOf } from '../sdk/canonical.js';
+import { digestOf, digestText } from '../sdk/canonical.js';
 import { denialText, SYSTEM_POLICY, type Denial } from '../sdk/denial.js';
 import { PolicyViolationError } from '../sdk/errors.js';
 import { stamp, type Verdict } from '../sdk/gate.js';
@@ -94,7 +94,13 @@ export class LlmTurn {
   async checkToolResults(results: RequestToolResult[]): Promise<void> {
     for (const r of results) {
       const record = this.run.calls.get(r.callId);
-      if (record?.resultRecorded) continue;
+      if (record?.resultRecorded) {
+        // The application keeps its own, unrewritten history: re-apply the rewrite every time the
+        // same output is sent again, or the secret would leave with the next request.
+        const rewrite = record.resultRewrite;
+        if (rewrite && digestText(r.content) === rewrite.originalDigest) r.write(rewrite.replacement);
+        continue;
+      }
       if (record?.state === 'denied' && record.denial && r.content.includes(denialText(record.denial))) continue;
       const parsed = parseMaybeJson(r.content);
       const tool = r.tool || record?.tool || '';
@@ -110,11 +116,17 @@ export class LlmTurn {
       }
       let verdict = this.tracer.gate.check(this.run, event);
       if (verdict.behavior === 'approval') verdict = (await this.tracer.gate.approve(this.run, verdict, { kind: 'tool.result', tool, callId: r.callId, args: parsed.value })).verdict;
+      let replacement: string | undefined;
       if (verdict.behavior === 'deny') {
-        r.write(JSON.stringify({ status: 'withheld', error: denialText(verdict.denial, 'withheld'), policy: verdict.denial.policy }));
+        replacement = JSON.stringify({ status: 'withheld', error: denialText(verdict.denial, 'withheld'), policy: verdict.denial.policy });
       } else if (verdict.modified) {
         const result = (verdict.event as ToolResultEvent).result ?? null;
-        r.write(parsed.json ? JSON.stringify(result) : typeof result === 'string' ? result : JSON.stringify(result));
+        replacement = parsed.json ? JSON.stringify(result) : typeof result === 'string' ? result : JSON.stringify(result);
+      }
+      if (replacement !== undefined) {
+        const stored = this.run.calls.get(r.callId);
+        if (stored) stored.resultRewrite = { originalDigest: digestText(r.content), replacement };
+        r.write(replacement);
       }
     }
   }

@@ -33,6 +33,8 @@ export interface CallRecord {
   spanId: string;
   /** a tool.result has been evaluated for this call */
   resultRecorded: boolean;
+  /** how a result that reached a request unguarded was rewritten, to rewrite it again when it is re-sent */
+  resultRewrite?: { originalDigest: string; replacement: string };
 }
 
 const MAX_RECORDS = 10_000;

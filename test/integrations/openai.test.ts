@@ -12,7 +12,7 @@ import {
 } from '../../src/sdk/index.js';
 import { activeTracer } from '../../src/sdk/tracer.js';
 import { builtInAgentScripts, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/index.js';
-import { init, recorded, violations } from '../sdk/helpers.js';
+import { init, recorded, REFUND_POLICIES, violations } from '../sdk/helpers.js';
 import { runOpenAIAgent, type ToolFn } from './agent-loop.js';
 import { AGENT_POLICIES, HALT_SHELL, SECRET } from './policies.js';
 
@@ -172,12 +172,20 @@ describe('wrapOpenAI request side', () => {
   });
 
   it('checks tool output an unguarded tool produced before it enters the model’s context', async () => {
-    const t = init({ enforcementMode: 'enforce', policies: [{ file: 'agent.yaml', text: AGENT_POLICIES }] });
+    // only the tool.result redaction: no request-level rule that would catch the secret anyway
+    const t = init({ enforcementMode: 'enforce', policies: [{ file: 'refunds.yaml', text: REFUND_POLICIES }] });
     const before = server.requests.length;
     const plain: Record<string, ToolFn> = {
       lookup_order: (async (a: { order_id: string }) => ({ order_id: a.order_id, note: `api key ${SECRET}` })) as ToolFn,
     };
-    await traceRun('lookup', () => runOpenAIAgent({ client, model: 'refund-agent', prompt: 'Status of A-9?', tools: plain }));
+    const result = await traceRun('lookup', async () => {
+      const first = await runOpenAIAgent({ client, model: 'refund-agent', prompt: 'Status of A-9?', tools: plain });
+      // the application's own history still holds the raw output; sending it again must not leak it
+      await client.chat.completions.create({ model: 'echo-agent', messages: [...first.messages, { role: 'user', content: 'thanks' }] });
+      return first;
+    });
+    expect(JSON.stringify(result.messages)).toContain(SECRET);
+    expect(requestsSince(before)).toHaveLength(3);
     expect(JSON.stringify(requestsSince(before).map((r) => r.body))).not.toContain(SECRET);
     const found = violations((await recorded(t.storePath)).findings);
     expect(found.find((f) => f.policy === 'redact-api-keys')).toMatchObject({ eventKind: 'tool.result', direction: 'tool_output', outcome: 'modified' });
