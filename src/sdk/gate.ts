@@ -6,15 +6,15 @@
 // intervenes, whatever the decision says.
 
 import type { Decision, Mode, Outcome, Violation } from '../engine/decision.js';
-import { defaultDirection, type StreamEvent } from '../events/types.js';
+import { defaultDirection, type JsonValue, type StreamEvent } from '../events/types.js';
 import { askApprover, policyVersionsKey, type Approver, type ApprovalResult } from './approvals.js';
 import { digestOf } from './canonical.js';
 import { SYSTEM_POLICY, type Denial } from './denial.js';
 import type { ApplyModifications, GuardEngine } from './engine-port.js';
 import { RunHaltedError } from './errors.js';
+import { newApprovalId } from './ids.js';
 import type { ApprovalStatus, Recorder } from './recorder.js';
 import type { Run } from './run-context.js';
-import type { JsonValue } from '../events/types.js';
 
 export interface GateSettings {
   engine: GuardEngine;
@@ -201,7 +201,7 @@ export class Gate {
     const policies = verdict.policies.map((v) => ({ name: v.policy, version: v.policyVersion, message: v.message }));
     const policyVersions = policyVersionsKey(policies);
     const request = {
-      id: `apr_${digestOf([run.runId, subject.callId ?? null, Date.now(), Math.random()]).slice(7, 31)}`,
+      id: newApprovalId(),
       runId: run.engineRunId,
       kind: subject.kind,
       args: subject.args,

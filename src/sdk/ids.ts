@@ -37,3 +37,7 @@ export function newSpanId(): string {
 export function newCallId(): string {
   return `call_cascade_${randomSlice(9).toString('base64url')}`;
 }
+
+export function newApprovalId(): string {
+  return `apr_${randomSlice(12).toString('hex')}`;
+}
