@@ -15,7 +15,7 @@ import { compileFailure, determinize, parseAndValidate, stateBudgetOf, type Comp
 import type { PatternAst } from './ast.js';
 import { isAnchoredAtStart } from './anchor-placement.js';
 import { ACCEPT_AT_END, ACCEPT_MATCHED, dfaClassOf, emitDfa, type Dfa } from './dfa.js';
-import type { PatternDiagnostic } from './diagnostics.js';
+import { patternDiagnostic, type PatternDiagnostic } from './diagnostics.js';
 import { registerPatterns } from './find-matches.js';
 import { buildNfa } from './nfa.js';
 
@@ -39,6 +39,12 @@ export interface PatternSetDiagnostic extends PatternDiagnostic {
 export type CompilePatternSetResult = { ok: true; dfa: PatternSetDfa } | { ok: false; diagnostics: PatternSetDiagnostic[] };
 
 export function compilePatternSet(sources: readonly string[], options: CompilePatternOptions = {}): CompilePatternSetResult {
+  if (!Array.isArray(sources)) {
+    return {
+      ok: false,
+      diagnostics: [{ ...patternDiagnostic('empty-pattern', 'the pattern set is not an array', 0, 0, 'pass the patterns as an array of strings'), patternIndex: -1 }],
+    };
+  }
   const diagnostics: PatternSetDiagnostic[] = [];
   const asts: PatternAst[] = [];
   sources.forEach((source, patternIndex) => {

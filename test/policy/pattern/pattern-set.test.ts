@@ -76,6 +76,11 @@ describe('compilePatternSet', () => {
     expect(result.diagnostics[0]).toMatchObject({ code: 'pattern-too-complex', patternIndex: -1 });
   });
 
+  it('reports a set that is not an array instead of throwing', () => {
+    const result = compilePatternSet('abc' as unknown as string[]);
+    expect(result.ok).toBe(false);
+  });
+
   it('compiles the empty set to a DFA that never matches', () => {
     const dfa = mustCompileSet([]);
     expect(dfa.dead).toBe(dfa.start);
