@@ -114,8 +114,26 @@ export function caseVariants(cp: number): readonly number[] {
   return caseOrbits().orbitOf.get(cp) ?? [cp];
 }
 
+/** ASCII letters fold only with their other case, plus `ſ` with s and `K` (Kelvin) with k. */
+function asciiCaseClose(set: CodePointSet): CodePointSet {
+  const extra: number[] = [];
+  for (let cp = 0x41; cp <= 0x7a; cp++) {
+    if (cp > 0x5a && cp < 0x61) continue;
+    if (!set.has(cp)) continue;
+    const other = cp ^ 0x20;
+    extra.push(other, other);
+    const lower = cp | 0x20;
+    if (lower === 0x73) extra.push(0x17f, 0x17f);
+    if (lower === 0x6b) extra.push(0x212a, 0x212a);
+  }
+  return extra.length === 0 ? set : set.union(CodePointSet.fromRanges(extra));
+}
+
 /** `set` plus every code point that folds like one of its members. */
 export function caseClose(set: CodePointSet): CodePointSet {
+  // Most secret-detection patterns only name ASCII; they need not pay for the orbit table.
+  const r = set.ranges;
+  if (r.length === 0 || r[r.length - 1]! < 0x80) return asciiCaseClose(set);
   const { codePoints, orbitOf } = caseOrbits();
   const extra: number[] = [];
   for (const cp of codePoints) {

@@ -3,7 +3,7 @@
 // samples) against the engine's own RegExp answers.
 
 import { describe, expect, it } from 'vitest';
-import { caseVariants } from '../../../src/policy/pattern/case-folding.js';
+import { caseClose, caseVariants } from '../../../src/policy/pattern/case-folding.js';
 import { WHITESPACE, wordCharacters } from '../../../src/policy/pattern/character-classes.js';
 import { CodePointSet } from '../../../src/policy/pattern/code-point-set.js';
 import { codePointsMatching, unicodePropertySet } from '../../../src/policy/pattern/unicode-properties.js';
@@ -31,6 +31,16 @@ describe('case folding', () => {
     for (const cp of cased) {
       const engine = [...haystack.matchAll(new RegExp(`\\u{${cp.toString(16)}}`, 'giu'))].map((m) => m[0].codePointAt(0)!);
       expect([...caseVariants(cp)], `U+${cp.toString(16)}`).toEqual(engine.sort((a, b) => a - b));
+    }
+  });
+
+  it('closes ASCII-only sets without the table exactly as with it', () => {
+    for (let lo = 0; lo < 128; lo++) {
+      for (const hi of [lo, Math.min(127, lo + 5), 127]) {
+        const set = CodePointSet.range(lo, hi);
+        const viaTable = [...codePointsOf(set)].flatMap((cp) => [...caseVariants(cp)]);
+        expect(caseClose(set).equals(CodePointSet.fromRanges(viaTable.flatMap((cp) => [cp, cp]))), `${lo}-${hi}`).toBe(true);
+      }
     }
   });
 
