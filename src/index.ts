@@ -20,3 +20,18 @@ export { EVENT_KINDS, defaultDirection } from './events/types.js';
 export type { StreamEvent, EventKind, Direction, JsonValue, ChatMessage, ToolCallRequest, TokenUsage } from './events/types.js';
 export { decodeTrace, encodeTrace, TRACE_FORMAT_VERSION } from './events/jsonl.js';
 export { validateEvent } from './events/validate.js';
+
+// LLM client wrappers
+export { wrapOpenAI, wrapAnthropic } from './integrations/index.js';
+export type { OpenAIClientLike, AnthropicClientLike } from './integrations/index.js';
+
+// findings (the argument of `onFinding`)
+export type { Finding, FindingOutcome } from './findings/index.js';
+
+// built-in security frameworks
+export { createFrameworks, FRAMEWORK_NAMES, RECOMMENDED } from './frameworks/index.js';
+export type { FrameworkName, FrameworkSelection, FrameworkFinding, PackConfigs } from './frameworks/index.js';
+
+// tenant JavaScript policies
+export { createSandboxHost } from './sandbox/index.js';
+export { sandboxEvaluator } from './engine/index.js';

@@ -4,7 +4,9 @@
 
 import { join } from 'node:path';
 import type { Mode } from '../engine/decision.js';
-import { applyModifications, createEngine, type Engine } from '../engine/index.js';
+import { applyModifications, createEngine, sandboxEvaluator, type CustomPolicyEvaluator, type Engine } from '../engine/index.js';
+import { createSandboxHost } from '../sandbox/index.js';
+import type { SandboxHostOptions } from '../sandbox/options.js';
 import { FindingsRecorder } from '../findings/recorder.js';
 import { createFrameworks, type FrameworkSelection, type FrameworkSet } from '../frameworks/index.js';
 import type { Finding } from '../findings/finding.js';
@@ -26,6 +28,11 @@ export interface InitTracingOptions {
   policies?: PolicyInput;
   /** built-in detector packs: names (`recommended` for all), or a map from name to `true`, a pack config or `false` */
   frameworks?: FrameworkSelection;
+  /**
+   * options for the isolated-vm sandbox that runs `type: custom` policies (inline: synchronous on
+   * the guard path); `false` forbids custom policies. The process needs `--no-node-snapshot`.
+   */
+  sandbox?: (SandboxHostOptions & { process?: 'inline' }) | false;
   /** enforce mode with no policies and no frameworks refuses to start unless this is true */
   allowEmptyPolicySet?: boolean;
   /** OTLP/HTTP collector; spans are exported through a durable outbox */
@@ -140,7 +147,22 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     if (!empty.ok) throw new CascadeConfigError('initTracing: could not build an empty policy set');
     bundle = empty.bundle;
   }
-  const engine: Engine = createEngine(bundle, frameworks ? { frameworks } : {});
+  // tenant JavaScript (`type: custom`) runs in an isolated-vm sandbox, created only when needed
+  let customEvaluator: CustomPolicyEvaluator | undefined;
+  if (bundle.policies.some((p) => p.type === 'custom')) {
+    if (options.sandbox === false) throw new CascadeConfigError('initTracing: the policy set has `custom` policies but `sandbox` is false');
+    try {
+      customEvaluator = sandboxEvaluator(createSandboxHost(options.sandbox ?? {}));
+    } catch (e) {
+      throw new CascadeConfigError(`initTracing: could not start the policy sandbox: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  let engine: Engine;
+  try {
+    engine = createEngine(bundle, { ...(frameworks ? { frameworks } : {}), ...(customEvaluator ? { customEvaluator } : {}) });
+  } catch (e) {
+    throw new CascadeConfigError(`initTracing: ${(e as Error).message}`, { cause: e });
+  }
   const frameworkCount = frameworks?.packs.length ?? 0;
   const storePath = options.store === false ? undefined : (options.store ?? join('.cascade', 'cascade.db'));
   const onFinding = options.onFinding;
