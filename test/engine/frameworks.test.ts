@@ -32,12 +32,12 @@ describe('engine + frameworks', () => {
 
   it('redacts a secret in a tool result and merges policy and framework violations', () => {
     const e = engine();
-    const ev: StreamEvent = { kind: 'tool.result', runId: 'r2', tool: 'lookup', callId: 'c', result: 'deploy token ghp_Q7zW2mK9vL4xR8tY1nB6cJ3hF5dS0aP2eG7u for the bot' };
+    const ev: StreamEvent = { kind: 'tool.result', runId: 'r2', tool: 'lookup', callId: 'c', result: 'CI deploy token: ghp_Q7zW2mK9vL4xR8tY1nB6cJ3hF5dS0aP2eG7u (rotated monthly)' };
     const d = e.evaluate(ev);
     expect(d.outcome).toBe('modify');
     const out = JSON.stringify(applyModifications(ev, d));
     expect(out).not.toContain('ghp_Q7zW2mK9vL4xR8tY1nB6cJ3hF5dS0aP2eG7u');
-    expect(out).toContain('for the bot');
+    expect(out).toContain('(rotated monthly)');
     const p = e.evaluate({ kind: 'tool.call', runId: 'r2', tool: 'rm_rf', args: { cmd: 'rm -rf /' }, callId: 'c' });
     expect(p.violations.map((v) => v.policy)).toContain('tools');
     expect(p.outcome).toBe('block');
