@@ -6,10 +6,8 @@
 
 import { resolve } from 'node:path';
 import OpenAI from 'openai';
-import { initTracing } from '../src/index.js';
-import type { Finding } from '../src/findings/finding.js';
+import { initTracing, wrapOpenAI, type Finding } from '../src/index.js';
 import { SqliteFindingStore } from '../src/findings/sqlite-store.js';
-import { wrapOpenAI } from '../src/integrations/index.js';
 import { startScriptedModelServer } from '../src/testing/index.js';
 import { runSupportAgent, supportTools } from './agents/support-agent.js';
 
