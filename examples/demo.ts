@@ -74,8 +74,10 @@ async function main(): Promise<void> {
   console.log(`    stored in ${storePath} (SQLite: runs, spans, findings; ${counts.total} findings over all demo runs)`);
   console.log(`    latest runs: ${runs.map((r) => `${r.runId.slice(0, 8)} ${r.status} ${r.interventionCount} interventions`).join(', ')}`);
   console.log('    look at them:');
-  console.log(`      sqlite3 .cascade/cascade.db "SELECT datetime(time/1000,'unixepoch'), policy, outcome, message FROM findings WHERE outcome <> 'allowed' ORDER BY seq"`);
-  console.log(`      sqlite3 .cascade/cascade.db "SELECT run_id, operation, name, status_code FROM spans ORDER BY start_time"`);
+  const withIntervention = runs.find((r) => r.interventionCount > 0);
+  console.log('      npx cascade findings                 # the latest runs');
+  if (withIntervention) console.log(`      npx cascade findings --run ${withIntervention.runId}   # what was stopped and why`);
+  console.log(`      npx cascade findings --run <id> --all --json   # every audited decision, allows included`);
   console.log('    or with an OTLP endpoint: initTracing({ endpoint, apiKey }) exports the same spans and guardrail findings');
 }
 

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { policyCheck } from './policy-check.js';
 import { findCases, runCase } from './policy-test.js';
 import { replayCommand } from './replay.js';
+import { findingsCommand } from './findings.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -55,6 +56,17 @@ export async function main(argv: string[]): Promise<number> {
         err: (s) => process.stderr.write(s),
         isTTY: process.stderr.isTTY === true,
       });
+    });
+  program
+    .command('findings')
+    .description('list recorded runs, or the findings of one run, from the embedded SQLite store')
+    .option('--db <path>', 'store path', '.cascade/cascade.db')
+    .option('--run <id>', 'show the findings of this run')
+    .option('--all', 'include audited allows')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .action((opts: { db?: string; run?: string; all?: boolean; limit?: string; json?: boolean }) => {
+      exitCode = findingsCommand(opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     });
   try {
     await program.parseAsync(argv);
