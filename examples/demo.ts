@@ -33,9 +33,12 @@ async function main(): Promise<void> {
     project: 'demo-support',
     enforcementMode: 'enforce',
     policies: ['examples/agents/support-agent.yaml'],
+    frameworks: ['recommended'],
     store: storePath,
     onFinding: (f) => {
       interventions.push(f);
+      // record-only flags (e.g. an email address noticed by the pii pack) are stored, not printed
+      if (f.outcome === 'flagged') return;
       const label = OUTCOME_LABEL[f.outcome] ?? ((s: string) => s);
       console.log(`    ${label(`${f.policy ?? f.eventKind}: ${f.message}`)}`);
     },
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
   const tools = supportTools((line) => console.log(dim(`    tool: ${line}`)));
 
   console.log(bold('cascade-runtime demo: a support agent on the real openai client, against a local scripted model'));
-  console.log(`mode ${bold(tracing.mode)}, ${tracing.policyCount} policies from examples/agents/support-agent.yaml (bundle ${tracing.bundleHash.slice(0, 12)})\n`);
+  console.log(`mode ${bold(tracing.mode)}, ${tracing.policyCount} policies from examples/agents/support-agent.yaml (bundle ${tracing.bundleHash.slice(0, 12)}) + the recommended security frameworks\n`);
 
   const scenarios = [
     { title: '1. an allowed refund', model: 'refund-agent', request: 'Please refund order A-1001 for 120' },
@@ -70,7 +73,8 @@ async function main(): Promise<void> {
   const stopped = interventions.filter((f) => f.outcome === 'blocked' || f.outcome === 'halted').length;
   const rewritten = interventions.filter((f) => f.outcome === 'modified').length;
   console.log(bold('findings'));
-  console.log(`    this run: ${stopped} actions stopped, ${rewritten} rewritten; every decision (allows included) is audited`);
+  const flagged = interventions.filter((f) => f.outcome === 'flagged').length;
+  console.log(`    this run: ${stopped} findings stopped an action, ${rewritten} rewrote content, ${flagged} flagged only; every decision (allows included) is audited`);
   console.log(`    stored in ${storePath} (SQLite: runs, spans, findings; ${counts.total} findings over all demo runs)`);
   console.log(`    latest runs: ${runs.map((r) => `${r.runId.slice(0, 8)} ${r.status} ${r.interventionCount} interventions`).join(', ')}`);
   console.log('    look at them:');

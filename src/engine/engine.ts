@@ -301,6 +301,15 @@ class WasmEngine implements Engine {
     const fw = this.options.frameworks;
     if (fw && fwFindings && fwFindings.length > 0) {
       const fv = fw.toViolations(fwFindings, mode);
+      // tool calls proposed inside an `llm.response` are each judged again as `tool.call` before
+      // they run (SDK and replay alike): there a framework denies the one call; here it only records,
+      // so one bad call does not throw away the whole answer and its sibling calls
+      if (event.kind === 'llm.response')
+        for (const v of fv)
+          if (v.action !== 'allow' && v.evidence.length > 0 && v.evidence.every((e) => e.field.startsWith('toolCalls['))) {
+            v.action = 'allow';
+            v.shadow = false;
+          }
       const enforced: FrameworkFinding[] = [];
       fv.forEach((v, i) => {
         violations.push(v);
