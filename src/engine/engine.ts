@@ -119,7 +119,8 @@ class WasmEngine implements Engine {
   private readonly freeSlots: number[] = [];
   private readonly slotGeneration: Int32Array;
   private allowDecision: Decision;
-  private customByKind: Map<EventKind, number[]>;
+  /** custom policy indexes per event kind index */
+  private customByKind: (number[] | undefined)[];
   private readonly counters = { evaluations: 0, kernelTraps: 0, runsEvicted: 0 };
 
   constructor(bundle: Bundle, private readonly options: EngineOptions) {
@@ -149,7 +150,7 @@ class WasmEngine implements Engine {
   evaluate(event: StreamEvent, options?: EvaluateOptions): Decision {
     const mode = options?.mode ?? 'enforce';
     if (mode === 'observe') return this.allowDecision;
-    if (!MODES.includes(mode)) return this.errorDecision(mode, [], `unknown mode \`${String(mode)}\`; use ${MODES.join(', ')}`, 'enforce');
+    if (mode !== 'enforce' && mode !== 'detect') return this.errorDecision(mode, [], `unknown mode \`${String(mode)}\`; use ${MODES.join(', ')}`, 'enforce');
     this.counters.evaluations++;
     const kindIdx = event !== null && typeof event === 'object' ? KIND_INDEX.get(event.kind) : undefined;
     if (kindIdx === undefined)
@@ -162,7 +163,7 @@ class WasmEngine implements Engine {
     const toolId = typeof tool === 'string' ? (this.toolIds.get(tool) ?? nTools) : nTools;
     const bucket = kindIdx * (nTools + 1) + toolId;
     const plan = program.buckets[bucket]!;
-    const custom = this.customByKind.get(event.kind);
+    const custom = this.customByKind[kindIdx];
     let violated: number[] | undefined;
     let tokenOps: Float64Array | undefined;
     let runRef: { slot: number; generation: number } | undefined;
@@ -493,15 +494,11 @@ function frozenAllow(hash: string): Decision {
   });
 }
 
-function indexCustom(bundle: Bundle): Map<EventKind, number[]> {
-  const m = new Map<EventKind, number[]>();
+function indexCustom(bundle: Bundle): (number[] | undefined)[] {
+  const m: (number[] | undefined)[] = EVENT_KINDS.map(() => undefined);
   bundle.policies.forEach((p, i) => {
     if (p.type !== 'custom') return;
-    for (const k of p.on) {
-      const l = m.get(k) ?? [];
-      l.push(i);
-      m.set(k, l);
-    }
+    for (const k of p.on) (m[EVENT_KINDS.indexOf(k)] ??= []).push(i);
   });
   return m;
 }

@@ -51,6 +51,8 @@ export class KernelInstance {
   i32!: Int32Array;
   f64!: Float64Array;
   u8!: Uint8Array;
+  /** a Buffer over the same memory: Buffer#write encodes UTF-8 in place without allocating */
+  buf!: Buffer;
   private buffer!: ArrayBuffer;
   slotsPtr = 0;
   valuesPtr = 0;
@@ -89,6 +91,7 @@ export class KernelInstance {
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
     this.u8 = new Uint8Array(buf);
+    this.buf = Buffer.from(buf);
   }
 
   /** Ensures the string area holds `bytes`; false when memory cannot grow. */

@@ -1,9 +1,18 @@
 // Projection: copies only the fields a bucket's policies read from the event into the kernel's
 // preallocated input area (slot table, 24-byte value records, UTF-8 string bytes). This is the hot
 // path, so it avoids allocation: no intermediate arrays for single-valued paths, ASCII written
-// byte by byte, and TextEncoder.encodeInto only for longer or non-ASCII strings.
+// byte by byte, and Buffer#write (UTF-8, in place) for longer or non-ASCII strings.
 
 import { V, VALUE_BYTES } from '../policy/bundle-format.js';
+
+// module-local copies: reading imported bindings in the hot loop costs a getter under some loaders
+const V_NULL = V.null;
+const V_BOOL = V.bool;
+const V_NUM = V.num;
+const V_STR = V.str;
+const V_ARRAY = V.array;
+const V_OBJECT = V.object;
+const RECORD_BYTES = VALUE_BYTES;
 import { isPrototypeKey, walkDeep, type FieldPath } from '../policy/field-path.js';
 import type { KernelInstance } from './kernel-instance.js';
 
@@ -11,7 +20,6 @@ export class ProjectionOverflow extends Error {
   override readonly name = 'ProjectionOverflow';
 }
 
-const encoder = new TextEncoder();
 
 interface SlotReader {
   /** single-valued paths: walk keys without allocating */
@@ -77,27 +85,27 @@ export class Projector {
     let num = 0;
     switch (typeof v) {
       case 'number':
-        type = V.num;
+        type = V_NUM;
         num = v;
         break;
       case 'string':
-        type = V.str;
+        type = V_STR;
         break;
       case 'boolean':
-        type = V.bool;
+        type = V_BOOL;
         num = v ? 1 : 0;
         break;
       case 'bigint':
-        type = V.num;
+        type = V_NUM;
         num = Number(v);
         break;
       case 'object':
-        if (v === null) type = V.null;
+        if (v === null) type = V_NULL;
         else if (Array.isArray(v)) {
-          type = V.array;
+          type = V_ARRAY;
           num = v.length;
         } else {
-          type = V.object;
+          type = V_OBJECT;
           let n = 0;
           for (const key in v as object) if (Object.prototype.hasOwnProperty.call(v, key)) n++;
           num = n;
@@ -106,20 +114,22 @@ export class Projector {
       default:
         return; // functions, symbols, undefined: invisible to policies
     }
-    if (this.valueCount >= k.maxValues)
-      throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
-    const idx = this.valueCount++;
-    const base = k.valuesPtr + idx * VALUE_BYTES;
-    if (type === V.str) {
+    const idx = this.valueCount;
+    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
+    this.valueCount = idx + 1;
+    const base = k.valuesPtr + idx * RECORD_BYTES;
+    const w = base >> 2;
+    if (type === V_STR) {
       const s = v as string;
       const off = this.strPos;
       const len = this.writeString(k, s);
-      k.i32[base >> 2] = type;
-      k.i32[(base >> 2) + 1] = k.stringsPtr + off;
-      k.i32[(base >> 2) + 2] = len;
+      const i32 = k.i32; // after writeString: it may have grown memory
+      i32[w] = type;
+      i32[w + 1] = k.stringsPtr + off;
+      i32[w + 2] = len;
       k.f64[(base + 16) >> 3] = s.length;
     } else {
-      k.i32[base >> 2] = type;
+      k.i32[w] = type;
       k.f64[(base + 16) >> 3] = num;
     }
   }
@@ -145,7 +155,8 @@ export class Projector {
         return n;
       }
     }
-    const { written } = encoder.encodeInto(s, u8.subarray(k.stringsPtr + off, k.stringsPtr + off + n * 3));
+    // lone surrogates become U+FFFD here exactly as with TextEncoder (the reference relies on it)
+    const written = k.buf.write(s, k.stringsPtr + off, n * 3, 'utf8');
     this.strPos += written;
     return written;
   }
