@@ -1,5 +1,6 @@
 // The supported-Node table is the one truth: package.json engines, the lockfile and the docs follow it.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -62,5 +63,25 @@ describe('supported Node.js lines', () => {
 
   it('this process runs a supported Node.js (CI runs the suite on 20 and 24)', () => {
     expect(isSupportedNode(process.version), `running ${process.version}`).toBe(true);
+  });
+
+  it('scripts/ci/require-supported-node.mjs (pretest, predemo) agrees with the table', () => {
+    const pkg = readJson('package.json') as { scripts: Record<string, string> };
+    expect(pkg.scripts['pretest']).toBe('node scripts/ci/require-supported-node.mjs');
+    expect(pkg.scripts['predemo']).toBe('node scripts/ci/require-supported-node.mjs');
+    const script = new URL('../../scripts/ci/require-supported-node.mjs', import.meta.url).pathname;
+    const env = { ...process.env, CASCADE_SKIP_NODE_CHECK: '' };
+    for (const v of ['v18.20.8', 'v20.18.3', 'v20.19.0', 'v21.7.3', 'v22.11.0', 'v22.12.0', 'v24.0.0', 'v24.21.0', 'v25.1.0', 'v26.0.0']) {
+      let refused = false;
+      try {
+        execFileSync(process.execPath, [script, v], { env, stdio: 'pipe' });
+      } catch (err) {
+        refused = true;
+        const stderr = String((err as { stderr?: Buffer }).stderr);
+        expect(stderr).toContain(`this is Node.js ${v}`);
+        expect(stderr).toContain(supportedNodeRange());
+      }
+      expect(refused, v).toBe(!isSupportedNode(v));
+    }
   });
 });
