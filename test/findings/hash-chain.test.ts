@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { loadBetterSqlite3 } from '../../src/native/better-sqlite3.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings/finding.js';
@@ -7,8 +7,8 @@ import { chainFindings, GENESIS_HASH, hashFinding, verifyChain } from '../../src
 import { SqliteFindingStore } from '../../src/findings/sqlite-store.js';
 import { decision, tempDir, toolCall, violation } from './helpers.js';
 
-const require = createRequire(import.meta.url);
-const Database = require('better-sqlite3') as new (path: string) => {
+// the build the store itself uses (better-sqlite3 12.x aborts on Node 24 when statements are collected)
+const Database = loadBetterSqlite3() as new (path: string) => {
   prepare(sql: string): { run(...p: unknown[]): unknown; get(...p: unknown[]): unknown };
   close(): void;
 };

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { loadBetterSqlite3 } from '../../src/native/better-sqlite3.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Migration } from '../../src/findings/migrations.js';
@@ -8,9 +8,9 @@ import { openSqlite } from '../../src/findings/sqlite-driver.js';
 import { SqliteFindingStore, STORE_MIGRATIONS } from '../../src/findings/sqlite-store.js';
 import { tempDir } from './helpers.js';
 
-const require = createRequire(import.meta.url);
 type Raw = { prepare(sql: string): { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[]; run(...p: unknown[]): unknown }; exec(sql: string): void; close(): void };
-const Database = require('better-sqlite3') as new (path: string) => Raw;
+// the build the store itself uses (better-sqlite3 12.x aborts on Node 24 when statements are collected)
+const Database = loadBetterSqlite3() as new (path: string) => Raw;
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { loadBetterSqlite3 } from '../../src/native/better-sqlite3.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,9 +12,9 @@ import { otelSpanId } from '../../src/findings/span-record.js';
 import { DEFAULT_STORE_PATH, SqliteFindingStore } from '../../src/findings/sqlite-store.js';
 import { decision, sampleRun, sleep, tempDir, toolCall, violation } from './helpers.js';
 
-const require = createRequire(import.meta.url);
 type Raw = { prepare(sql: string): { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[] }; pragma(s: string, o?: { simple: boolean }): unknown; close(): void };
-const Database = require('better-sqlite3') as new (path: string, options?: { readonly?: boolean }) => Raw;
+// the build the store itself uses (better-sqlite3 12.x aborts on Node 24 when statements are collected)
+const Database = loadBetterSqlite3() as new (path: string, options?: { readonly?: boolean }) => Raw;
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
