@@ -13,7 +13,7 @@ const V_STR = V.str;
 const V_ARRAY = V.array;
 const V_OBJECT = V.object;
 const RECORD_BYTES = VALUE_BYTES;
-import { isPrototypeKey, walkDeep, type FieldPath } from '../policy/field-path.js';
+import { isPrototypeKey, readPath, type FieldPath } from '../policy/field-path.js';
 import type { KernelInstance } from './kernel-instance.js';
 
 export class ProjectionOverflow extends Error {
@@ -69,7 +69,7 @@ export class Projector {
       } else {
         const list = this.scratch;
         list.length = 0;
-        walk(event, r.path, 0, list);
+        readPath(event, r.path, list);
         for (let i = 0; i < list.length; i++) this.writeValue(k, list[i]);
         list.length = 0;
       }
@@ -159,26 +159,5 @@ export class Projector {
     const written = k.buf.write(s, k.stringsPtr + off, n * 3, 'utf8');
     this.strPos += written;
     return written;
-  }
-}
-
-function walk(value: unknown, path: FieldPath, i: number, out: unknown[]): void {
-  const segs = path.segments;
-  if (i === segs.length) {
-    if (value !== undefined) out.push(value);
-    return;
-  }
-  const seg = segs[i]!;
-  if ('deep' in seg) return walkDeep(value, out, 0);
-  if ('key' in seg) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    if (isPrototypeKey(seg.key) && !Object.prototype.hasOwnProperty.call(value, seg.key)) return;
-    walk((value as Record<string, unknown>)[seg.key], path, i + 1, out);
-  } else if ('index' in seg) {
-    if (!Array.isArray(value) || seg.index >= value.length) return;
-    walk(value[seg.index], path, i + 1, out);
-  } else {
-    if (!Array.isArray(value)) return;
-    for (let j = 0; j < value.length; j++) walk(value[j], path, i + 1, out);
   }
 }
