@@ -87,5 +87,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error);
-  process.exitCode = 1;
+  // the local model server may still hold the event loop open: leave now
+  process.exit(1);
 });
