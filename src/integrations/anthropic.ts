@@ -6,11 +6,11 @@
 import type { ChatMessage, JsonValue, TokenUsage, ToolSpec } from '../events/types.js';
 import { SYSTEM_POLICY } from '../sdk/denial.js';
 import { EnforcementError, PolicyViolationError, RunHaltedError } from '../sdk/errors.js';
-import { currentRunState, type Run } from '../sdk/run-context.js';
+import type { Run } from '../sdk/run-context.js';
 import { HoldBackTextGuard } from '../sdk/stream-text-guard.js';
 import { parseArguments, ToolCallAssembler, type AssembledToolCall } from '../sdk/tool-call-assembly.js';
-import { activeTracer, type Tracer } from '../sdk/tracer.js';
-import { cloneBody, guardedApiPromise, withRunSignal, WRAPPED, type ApiPromiseLike, type ClientResponse } from './api-call.js';
+import type { Tracer } from '../sdk/tracer.js';
+import { cloneBody, patchCreate, withRunSignal, type ApiPromiseLike, type ClientResponse } from './api-call.js';
 import { LlmTurn, type RequestText, type RequestToolResult, type RequestView } from './llm-turn.js';
 
 type Obj = Record<string, unknown>;
@@ -27,17 +27,7 @@ export interface AnthropicClientLike {
  * is decided before your code sees it. Returns the same client, patched.
  */
 export function wrapAnthropic<C extends AnthropicClientLike>(client: C): C {
-  const messages = client.messages as unknown as Obj & { create: CreateFn };
-  if (messages[WRAPPED as unknown as string]) return client;
-  const original: CreateFn = messages.create.bind(messages);
-  const guarded = function create(body: Obj, options?: unknown): unknown {
-    const tracer = activeTracer();
-    if (!tracer) return original(body, options);
-    const run = currentRunState() ?? tracer.defaultRun();
-    return guardedApiPromise(guardedCreate(tracer, run, original, body, options));
-  };
-  Object.defineProperty(messages, 'create', { value: guarded, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(messages, WRAPPED, { value: true });
+  patchCreate(client.messages as unknown as Obj & { create: CreateFn }, guardedCreate);
   return client;
 }
 

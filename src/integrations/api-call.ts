@@ -2,7 +2,8 @@
 // keeps the client's `withResponse()` / `asResponse()` (the clients' stream helpers rely on them),
 // requests are aborted when the run is halted, and a halt wins over whatever error it caused.
 
-import type { Run } from '../sdk/run-context.js';
+import { currentRunState, type Run } from '../sdk/run-context.js';
+import { activeTracer, type Tracer } from '../sdk/tracer.js';
 
 export interface ClientResponse<T> {
   data: T;
@@ -65,3 +66,23 @@ export function cloneBody<T>(body: T): T {
 }
 
 export const WRAPPED = Symbol.for('cascade-runtime.wrapped');
+
+type CreateBody = Record<string, unknown>;
+type GuardedCreate = (tracer: Tracer, run: Run, original: (body: CreateBody, options?: unknown) => ApiPromiseLike<unknown>, body: CreateBody, options: unknown) => Promise<ClientResponse<unknown>>;
+
+/**
+ * Replaces `target.create` with a guarded version (once per target): without an active tracer it
+ * calls the original; otherwise `guardedCreate` runs in the current run (or the tracer's default).
+ */
+export function patchCreate(target: CreateBody & { create: (body: CreateBody, options?: unknown) => ApiPromiseLike<unknown> }, guardedCreate: GuardedCreate): void {
+  if (target[WRAPPED as unknown as string]) return;
+  const original = target.create.bind(target);
+  const guarded = function create(body: CreateBody, options?: unknown): unknown {
+    const tracer = activeTracer();
+    if (!tracer) return original(body, options);
+    const run = currentRunState() ?? tracer.defaultRun();
+    return guardedApiPromise(guardedCreate(tracer, run, original, body, options));
+  };
+  Object.defineProperty(target, 'create', { value: guarded, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(target, WRAPPED, { value: true });
+}

@@ -5,11 +5,11 @@
 
 import type { ChatMessage, JsonValue, TokenUsage, ToolSpec } from '../events/types.js';
 import { EnforcementError, PolicyViolationError, RunHaltedError } from '../sdk/errors.js';
-import { currentRunState, type Run } from '../sdk/run-context.js';
+import type { Run } from '../sdk/run-context.js';
 import { HoldBackTextGuard } from '../sdk/stream-text-guard.js';
 import { parseArguments, ToolCallAssembler, type AssembledToolCall } from '../sdk/tool-call-assembly.js';
-import { activeTracer, type Tracer } from '../sdk/tracer.js';
-import { cloneBody, guardedApiPromise, withRunSignal, WRAPPED, type ApiPromiseLike, type ClientResponse } from './api-call.js';
+import type { Tracer } from '../sdk/tracer.js';
+import { cloneBody, patchCreate, withRunSignal, type ApiPromiseLike, type ClientResponse } from './api-call.js';
 import { LlmTurn, type RequestText, type RequestToolResult, type RequestView } from './llm-turn.js';
 
 type Obj = Record<string, unknown>;
@@ -26,17 +26,7 @@ export interface OpenAIClientLike {
  * makes is decided before your code sees it. Returns the same client, patched.
  */
 export function wrapOpenAI<C extends OpenAIClientLike>(client: C): C {
-  const completions = client.chat.completions as unknown as Obj & { create: CreateFn };
-  if (completions[WRAPPED as unknown as string]) return client;
-  const original: CreateFn = completions.create.bind(completions);
-  const guarded = function create(body: Obj, options?: unknown): unknown {
-    const tracer = activeTracer();
-    if (!tracer) return original(body, options);
-    const run = currentRunState() ?? tracer.defaultRun();
-    return guardedApiPromise(guardedCreate(tracer, run, original, body, options));
-  };
-  Object.defineProperty(completions, 'create', { value: guarded, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(completions, WRAPPED, { value: true });
+  patchCreate(client.chat.completions as unknown as Obj & { create: CreateFn }, guardedCreate);
   return client;
 }
 
