@@ -121,6 +121,8 @@ let pendBase: usize = 0;
 let pendCap: i32 = 0;
 let pendCount: i32 = 0;
 let stateBase: usize = 0;
+/** per DFA, 8 bytes: how many ASCII bytes leave its start state (0xff: more than 4), then those bytes */
+let leaveBase: usize = 0;
 let maxRuns: i32 = 0;
 let strArea: usize = 0;
 let strCap: usize = 0;
@@ -201,11 +203,13 @@ export function rt_load(runs: i32, valueCap: i32): i32 {
   valuesBase = align8(slotTable + (<usize>nSlots << 3));
   outBase = align8(valuesBase + <usize>valueCap * VALUE_BYTES);
   pendBase = align8(outBase + (<usize>nPol << 2));
-  stateBase = align8(pendBase + (<usize>pendCap << 4));
+  leaveBase = align8(pendBase + (<usize>pendCap << 4));
+  stateBase = align8(leaveBase + (<usize>nDfas << 3));
   strArea = align8(stateBase + (<usize>runs * <usize>stateWords << 3));
   strCap = 65536;
   if (!ensureMemory(strArea + strCap)) return S_NO_MEMORY;
   memory.fill(slotTable, 0, strArea - slotTable);
+  computeLeaveSets();
   pendCount = 0;
   loaded = true;
   return S_OK;
@@ -559,10 +563,52 @@ function contains(h: usize, n: i32, needle: usize, m: i32): bool {
   if (m > n) return false;
   const first = load<u8>(needle);
   const last = n - m;
-  for (let i = 0; i <= last; i++) {
+  let i = 0;
+  // 16 candidate positions at a time: the needle's first and last bytes must both be in place
+  // (both loads stay inside the haystack: i + m - 1 + 16 <= n)
+  if (last >= 16) {
+    const vf = i8x16.splat(<i8>first);
+    const vl = i8x16.splat(<i8>load<u8>(needle + <usize>(m - 1)));
+    while (i + 16 <= last + 1) {
+      const a = v128.load(h + <usize>i);
+      const b = v128.load(h + <usize>(i + m - 1));
+      let mask = i8x16.bitmask(v128.and(i8x16.eq(a, vf), i8x16.eq(b, vl)));
+      while (mask != 0) {
+        const j = i + <i32>ctz(mask);
+        if (bytesEqual(h + <usize>j, needle, m)) return true;
+        mask &= mask - 1;
+      }
+      i += 16;
+    }
+  }
+  for (; i <= last; i++) {
     if (load<u8>(h + <usize>i) == first && bytesEqual(h + <usize>i, needle, m)) return true;
   }
   return false;
+}
+
+/**
+ * For each DFA, the ASCII bytes that move it out of its start state, when there are at most 4:
+ * dfaMatch then skips start-state text 16 bytes at a time. Derived from the validated stay map.
+ */
+function computeLeaveSets(): void {
+  for (let d = 0; d < nDfas; d++) {
+    const r = dfasBase + (<usize>(d * DFA_WORDS) << 2);
+    const stay = img + <usize>load<i32>(r, 44);
+    const out = leaveBase + (<usize>d << 3);
+    store<u64>(out, 0);
+    let count = 0;
+    for (let b = 0; b < 128; b++) {
+      if (load<u8>(stay + <usize>b) != 0) continue;
+      if (count == 4) {
+        count = 0xff;
+        break;
+      }
+      store<u8>(out + 1 + <usize>count, <u8>b);
+      count++;
+    }
+    store<u8>(out, <u8>count);
+  }
 }
 
 function fnv1a(p: usize, n: i32): i32 {
@@ -619,10 +665,31 @@ function dfaMatch(idx: i32, p: usize, n: i32): bool {
   const start = s;
   if ((load<u8>(accept + <usize>s) & 1) != 0) return true;
   const end = p + <usize>n;
+  const leave = leaveBase + (<usize>idx << 3);
+  const nLeave = <i32>load<u8>(leave);
+  // bytes that leave the start state, splatted (unused lanes repeat the first: same answer)
+  const l0 = i8x16.splat(<i8>load<u8>(leave, 1));
+  const l1 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 1 ? 2 : 1)));
+  const l2 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 2 ? 3 : 1)));
+  const l3 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 3 ? 4 : 1)));
+  const simd = nLeave >= 1 && nLeave <= 4;
   let q = p;
   while (q < end) {
     if (s == start) {
-      // fast path: skip ASCII bytes that leave the DFA where it is (most text, for most patterns)
+      // fast path: skip ASCII bytes that leave the DFA where it is (most text, for most patterns),
+      // 16 at a time when few bytes can leave the start state
+      if (simd) {
+        while (q + 16 <= end) {
+          const v = v128.load(q);
+          const hit = v128.or(v128.or(i8x16.lt_s(v, i8x16.splat(0)), i8x16.eq(v, l0)), v128.or(v128.or(i8x16.eq(v, l1), i8x16.eq(v, l2)), i8x16.eq(v, l3)));
+          const mask = i8x16.bitmask(hit);
+          if (mask != 0) {
+            q += <usize>ctz(mask);
+            break;
+          }
+          q += 16;
+        }
+      }
       while (q < end) {
         const b = load<u8>(q);
         if (b >= 0x80 || load<u8>(stay + <usize>b) == 0) break;

@@ -111,6 +111,8 @@ class WasmEngine implements Engine {
   bundle: Bundle;
   private kernel: KernelInstance;
   private projector: Projector;
+  /** per bucket: its projection, generated on the bucket's first event */
+  private bucketProjection: (((k: KernelInstance, event: unknown) => void) | undefined)[] = [];
   private toolIds: Map<string, number>;
   private readonly maxRuns: number;
   private readonly maxValues: number;
@@ -133,6 +135,7 @@ class WasmEngine implements Engine {
     prepareCustom(options.customEvaluator, bundle);
     this.kernel = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
     this.projector = new Projector(bundle.program.slots);
+    this.bucketProjection = [];
     this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
     this.allowDecision = frozenAllow(bundle.hash);
     this.customByKind = indexCustom(bundle);
@@ -178,7 +181,7 @@ class WasmEngine implements Engine {
       let hhi = 0;
       if (plan.needsCallHash) [hlo, hhi] = callDigest(event);
       try {
-        this.projector.project(k, event, plan.slots);
+        (this.bucketProjection[bucket] ??= this.projector.compile(plan.slots))(k, event);
       } catch (err) {
         // oversized input, or a getter/proxy in the event that threw: the event cannot be judged
         const why = err instanceof ProjectionOverflow ? err.message : `could not read the event's fields: ${(err as Error)?.message ?? String(err)}`;
@@ -474,6 +477,7 @@ class WasmEngine implements Engine {
     this.kernel = fresh;
     this.bundle = bundle;
     this.projector = new Projector(bundle.program.slots);
+    this.bucketProjection = [];
     this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
     this.allowDecision = frozenAllow(bundle.hash);
     this.customByKind = indexCustom(bundle);

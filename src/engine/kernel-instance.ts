@@ -51,6 +51,7 @@ export class KernelInstance {
   i32!: Int32Array;
   f64!: Float64Array;
   u8!: Uint8Array;
+  u32!: Uint32Array;
   /** a Buffer over the same memory: Buffer#write encodes UTF-8 in place without allocating */
   buf!: Buffer;
   private buffer!: ArrayBuffer;
@@ -91,6 +92,7 @@ export class KernelInstance {
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
     this.u8 = new Uint8Array(buf);
+    this.u32 = new Uint32Array(buf);
     this.buf = Buffer.from(buf);
   }
 

@@ -21,63 +21,116 @@ export class ProjectionOverflow extends Error {
 }
 
 
-interface SlotReader {
-  /** single-valued paths: walk keys without allocating */
-  keys: string[] | undefined;
-  /** per key: it names an Object.prototype member, so only an own property counts */
-  guarded: boolean[] | undefined;
-  path: FieldPath;
+/** Projects a fixed list of slots of one event; generated per slot list (see compileSlotList). */
+type ListProjector = (event: unknown, p: Projector, k: KernelInstance) => void;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** the kernel reads little-endian memory; four-byte stores assume the host does too */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/**
+ * Strings up to this many UTF-16 units are copied by a JS loop (about 1.3 ns a character here);
+ * longer ones by Buffer#write, a native UTF-8 encoder with a fixed cost of about 60 ns. The two
+ * cross near 45 characters (bench: engine projection suite, 2026-11-25).
+ */
+const SHORT_STRING = 40;
+const NOT_OBJECT = "v === null || typeof v !== 'object' || Array.isArray(v)";
+
+/**
+ * Generates the projection of one bucket's slot list as straight-line code: every property read
+ * has a constant name, so V8 caches each read for the shapes it meets and inlines the whole
+ * sequence, where a loop over varying keys and readers goes megamorphic (measured: most of the
+ * projection's fixed cost). The generated text holds nothing but JSON string literals of the keys
+ * and integer slot numbers, so a policy's field names cannot inject code. Semantics are those of
+ * field-path's readPath: a non-object (or an array) on the way yields nothing, and a key that names
+ * an Object.prototype member counts only as an own property. Paths with wildcards, indexes or `**`
+ * go through readPath itself. Returns undefined where code generation from strings is disabled.
+ */
+function compileSlotList(paths: readonly FieldPath[], slots: readonly number[]): ListProjector | undefined {
+  const lines = ['let v;'];
+  for (const slot of slots) {
+    const path = paths[slot];
+    if (path === undefined || !Number.isInteger(slot) || slot < 0) return undefined;
+    if (path.segments.every((seg) => 'key' in seg)) {
+      lines.push('v = e;');
+      for (const seg of path.segments) {
+        const key = (seg as { key: string }).key;
+        const lit = JSON.stringify(key);
+        const read = isPrototypeKey(key) ? `(hasOwn.call(v, ${lit}) ? v[${lit}] : undefined)` : `v[${lit}]`;
+        lines.push(`v = ${NOT_OBJECT} ? undefined : ${read};`);
+      }
+      lines.push(`p.single(k, ${slot}, v);`);
+    } else lines.push(`p.multi(k, ${slot}, e);`);
+  }
+  try {
+    const make = new Function('hasOwn', `'use strict';\nreturn function projectSlots(e, p, k) {\n${lines.join('\n')}\n};`);
+    return make(hasOwn) as ListProjector;
+  } catch {
+    return undefined;
+  }
 }
 
 export class Projector {
-  private readonly readers: SlotReader[];
   private readonly scratch: unknown[] = [];
+  private readonly compiled = new Map<readonly number[], ListProjector | null>();
   private valueCount = 0;
   private strPos = 0;
 
-  constructor(slots: readonly FieldPath[]) {
-    this.readers = slots.map((path) => ({
-      path,
-      keys: path.segments.every((s) => 'key' in s) ? path.segments.map((s) => (s as { key: string }).key) : undefined,
-      guarded: path.segments.every((s) => 'key' in s) ? path.segments.map((s) => isPrototypeKey((s as { key: string }).key)) : undefined,
-    }));
+  constructor(private readonly paths: readonly FieldPath[]) {}
+
+  /**
+   * The projection of one slot list, generated once and cached by the array's identity (bucket
+   * plans keep theirs for the bundle's life). Hot paths keep the returned function.
+   */
+  compile(slots: readonly number[]): (k: KernelInstance, event: unknown) => void {
+    let f = this.compiled.get(slots);
+    if (f === undefined) {
+      f = compileSlotList(this.paths, slots) ?? null;
+      this.compiled.set(slots, f);
+    }
+    const list = f;
+    if (list === null)
+      return (k, event) => {
+        this.begin();
+        for (let j = 0; j < slots.length; j++) this.multi(k, slots[j]!, event);
+      };
+    return (k, event) => {
+      this.begin();
+      list(event, this, k);
+    };
   }
 
   /** Writes the given slots of `event` into the kernel. Throws ProjectionOverflow past the kernel's capacity. */
   project(k: KernelInstance, event: unknown, slots: readonly number[]): void {
+    this.compile(slots)(k, event);
+  }
+
+  private begin(): void {
     this.valueCount = 0;
     this.strPos = 0;
+  }
+
+  /** one slot of a single-valued path, already read (undefined: absent) */
+  single(k: KernelInstance, slot: number, v: unknown): void {
+    const first = this.valueCount;
+    if (v !== undefined) this.writeValue(k, v);
+    const s = (k.slotsPtr >> 2) + slot * 2;
     const i32 = k.i32;
-    const slotBase = k.slotsPtr >> 2;
-    for (let j = 0; j < slots.length; j++) {
-      const slot = slots[j]!;
-      const r = this.readers[slot]!;
-      const first = this.valueCount;
-      if (r.keys) {
-        let v: unknown = event;
-        const keys = r.keys;
-        const guarded = r.guarded!;
-        for (let i = 0; i < keys.length; i++) {
-          if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-            v = undefined;
-            break;
-          }
-          const key = keys[i]!;
-          v = guarded[i] && !Object.prototype.hasOwnProperty.call(v, key) ? undefined : (v as Record<string, unknown>)[key];
-        }
-        if (v !== undefined) this.writeValue(k, v);
-      } else {
-        const list = this.scratch;
-        list.length = 0;
-        readPath(event, r.path, list);
-        for (let i = 0; i < list.length; i++) this.writeValue(k, list[i]);
-        list.length = 0;
-      }
-      const s = slotBase + slot * 2;
-      k.i32[s] = first;
-      k.i32[s + 1] = this.valueCount - first;
-      void i32;
-    }
+    i32[s] = first;
+    i32[s + 1] = this.valueCount - first;
+  }
+
+  /** one slot of any path, read generically (fan-out paths, and the fallback without code generation) */
+  multi(k: KernelInstance, slot: number, event: unknown): void {
+    const first = this.valueCount;
+    const list = this.scratch;
+    list.length = 0;
+    readPath(event, this.paths[slot]!, list);
+    for (let i = 0; i < list.length; i++) this.writeValue(k, list[i]);
+    list.length = 0;
+    const s = (k.slotsPtr >> 2) + slot * 2;
+    const i32 = k.i32;
+    i32[s] = first;
+    i32[s + 1] = this.valueCount - first;
   }
 
   private writeValue(k: KernelInstance, v: unknown): void {
@@ -121,11 +174,10 @@ export class Projector {
     const w = base >> 2;
     if (type === V_STR) {
       const s = v as string;
-      const off = this.strPos;
       const len = this.writeString(k, s);
       const i32 = k.i32; // after writeString: it may have grown memory
       i32[w] = type;
-      i32[w + 1] = k.stringsPtr + off;
+      i32[w + 1] = k.stringsPtr + this.strPos - len;
       i32[w + 2] = len;
       k.f64[(base + 16) >> 3] = s.length;
     } else {
@@ -137,27 +189,40 @@ export class Projector {
   /** Writes UTF-8 at the current string position, advances it, returns the byte length. */
   private writeString(k: KernelInstance, s: string): number {
     const n = s.length;
-    const need = this.strPos + n * 3;
+    // strings start 4-aligned so short ASCII text can be stored four bytes per write
+    const off = (this.strPos + 3) & ~3;
+    const need = off + n * 3;
     if (need > k.stringsCap && !k.reserveStrings(need))
       throw new ProjectionOverflow(`string values need ${need} bytes, more than the kernel can hold`);
-    const off = this.strPos;
-    const u8 = k.u8;
-    let p = k.stringsPtr + off;
-    if (n <= 64) {
+    this.strPos = off;
+    const at = k.stringsPtr + off;
+    if (n <= SHORT_STRING && LITTLE_ENDIAN && (at & 3) === 0) {
+      const u32 = k.u32;
+      let w = at >> 2;
       let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const a = s.charCodeAt(i);
+        const b = s.charCodeAt(i + 1);
+        const c = s.charCodeAt(i + 2);
+        const d = s.charCodeAt(i + 3);
+        if ((a | b | c | d) >= 0x80) break;
+        u32[w++] = a | (b << 8) | (c << 16) | (d << 24);
+      }
+      const u8 = k.u8;
+      let p = w << 2;
       for (; i < n; i++) {
         const c = s.charCodeAt(i);
         if (c >= 0x80) break;
         u8[p++] = c;
       }
       if (i === n) {
-        this.strPos += n;
+        this.strPos = off + n;
         return n;
       }
     }
     // lone surrogates become U+FFFD here exactly as with TextEncoder (the reference relies on it)
-    const written = k.buf.write(s, k.stringsPtr + off, n * 3, 'utf8');
-    this.strPos += written;
+    const written = k.buf.write(s, at, n * 3, 'utf8');
+    this.strPos = off + written;
     return written;
   }
 }

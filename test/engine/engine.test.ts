@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicies, type Bundle } from '../../src/policy/index.js';
 import { createEngine, applyModifications } from '../../src/engine/index.js';
 import type { StreamEvent } from '../../src/events/types.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 function bundle(text: string): Bundle {
   const r = compilePolicies([{ file: 'p.yaml', text }]);
@@ -152,5 +154,35 @@ describe('engine', () => {
       return Array.from({ length: 50 }, (_, i) => e.evaluate(call('a', { n: i % 7 }, `r${i % 3}`)).outcome);
     };
     expect(run()).toEqual(run());
+  });
+
+  it('projects the same values with generated readers and without code generation', () => {
+    // the projection generates a reader per bucket; hostile field names must stay data, and a host
+    // that forbids code generation from strings must get the generic walk with the same answers
+    const child = fileURLToPath(new URL('./fixtures/projection-child.ts', import.meta.url));
+    const run = (flags: string[]): string[] =>
+      JSON.parse(execFileSync(process.execPath, [...flags, '--import', 'tsx', child], { encoding: 'utf8', timeout: 60_000 })) as string[];
+    const generated = run([]);
+    const generic = run(['--disallow-code-generation-from-strings']);
+    expect(generic).toEqual(generated);
+    expect(generated).toEqual([
+      'allow:',
+      'block:hostile-key',
+      'allow:',
+      'block:own-only',
+      'block:nested',
+      'block:nested',
+      'block:nested',
+      'block:nested',
+      'allow:',
+      'allow:',
+      'allow:',
+      'allow:',
+      'block:fan-out',
+      'allow:',
+      'block:long-text',
+      'block:long-text',
+      'allow:',
+    ]);
   });
 });
