@@ -4,3 +4,5 @@ export { wrapOpenAI } from './openai.js';
 export type { OpenAIClientLike } from './openai.js';
 export { wrapAnthropic } from './anthropic.js';
 export type { AnthropicClientLike } from './anthropic.js';
+export { guardMcpClient, mcpDenialResult, MCP_DENIAL_META } from './mcp.js';
+export type { McpClientLike, GuardMcpOptions } from './mcp.js';
