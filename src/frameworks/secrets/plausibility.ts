@@ -3,7 +3,6 @@
 // values that read as identifiers, and values that carry a provider's prefix without its format.
 // None of them runs per character of the input; each looks at one candidate.
 
-import { entropyOf } from '../scan/token-scanner.js';
 import type { TokenPattern } from '../scan/token-scanner.js';
 
 function isDigit(c: number): boolean {
@@ -36,9 +35,15 @@ export function maskedAfter(text: string, end: number): boolean {
  */
 export const MIN_RELATIVE_ENTROPY = 0.6;
 
+const seen = new Uint16Array(128);
+const touched = new Uint8Array(128);
+
 export function randomEnough(text: string, start: number, end: number): boolean {
   const n = end - start;
   if (n < 16) return true;
+  // one pass: symbol counts (only the symbols present are reset afterwards) and the apparent alphabet
+  let distinct = 0;
+  let outside = 0;
   let lowerHex = true;
   let upperHex = true;
   let lo = false;
@@ -47,6 +52,13 @@ export function randomEnough(text: string, start: number, end: number): boolean 
   let other = false;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
+    if (c >= 128) {
+      outside++;
+      other = true;
+      continue;
+    }
+    if ((seen[c] as number) === 0) touched[distinct++] = c;
+    seen[c] = (seen[c] as number) + 1;
     if (isDigit(c)) digit = true;
     else if (c >= 97 && c <= 122) {
       lo = true;
@@ -58,8 +70,16 @@ export function randomEnough(text: string, start: number, end: number): boolean 
       if (c > 70) upperHex = false;
     } else other = true;
   }
+  let h = 0;
+  for (let k = 0; k < distinct; k++) {
+    const c = touched[k] as number;
+    const p = (seen[c] as number) / n;
+    h -= p * Math.log2(p);
+    seen[c] = 0;
+  }
+  if (outside > 0) h -= (outside / n) * Math.log2(outside / n);
   const alphabet = !other && (lowerHex || upperHex) ? 16 : (lo ? 26 : 0) + (up ? 26 : 0) + (digit ? 10 : 0) + (other ? 4 : 0);
-  return entropyOf(text, start, end) >= MIN_RELATIVE_ENTROPY * Math.log2(Math.min(alphabet, n));
+  return h >= MIN_RELATIVE_ENTROPY * Math.log2(Math.min(alphabet, n));
 }
 
 /**
@@ -169,11 +189,20 @@ export function incompleteTokenTest(patterns: readonly TokenPattern[]): (text: s
       if (prefix.length >= 4 && /[_\-.]/.test(prefix) && /^[A-Za-z]/.test(prefix)) leading.push({ prefix, ci: p.ci === true, min: p.min });
     }
   }
-  // the longest prefix a value carries decides (`sk-proj-…` is not judged as `sk-…`)
-  leading.sort((a, b) => b.prefix.length - a.prefix.length);
+  // by first character; the longest prefix a value carries decides (`sk-proj-…` is not judged as `sk-…`)
+  const byFirst = new Map<number, { prefix: string; ci: boolean; min: number }[]>();
+  for (const l of leading) {
+    const firsts = l.ci ? [l.prefix.toLowerCase().charCodeAt(0), l.prefix.toUpperCase().charCodeAt(0)] : [l.prefix.charCodeAt(0)];
+    for (const f of new Set(firsts)) {
+      const list = byFirst.get(f) ?? [];
+      list.push(l);
+      byFirst.set(f, list);
+    }
+  }
+  for (const list of byFirst.values()) list.sort((a, b) => b.prefix.length - a.prefix.length);
   return (text, start, end) => {
     const len = end - start;
-    for (const { prefix, ci, min } of leading) {
+    for (const { prefix, ci, min } of byFirst.get(text.charCodeAt(start)) ?? []) {
       if (len <= prefix.length) continue;
       if (ci ? text.slice(start, start + prefix.length).toLowerCase() === prefix.toLowerCase() : text.startsWith(prefix, start)) return len < prefix.length + min;
     }
