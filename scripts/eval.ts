@@ -108,7 +108,8 @@ async function main(): Promise<void> {
   w('| dataset | target | measured | |');
   w('|---|---|---|---|');
   w(`| secrets (gitleaks) | recall ≥ 95 % on true samples | ${pct(sec.detected, sec.positives)} (${sec.detected}/${sec.positives}) | ${ok(secRecall >= 0.95)} |`);
-  w(`| secrets (gitleaks) | ≤ 2 % of false samples flagged | any finding: ${pct(sec.flaggedAny, sec.negatives)} (${sec.flaggedAny}/${sec.negatives}); same provider as the sample's rule: ${pct(sec.flaggedSameProvider, sec.negatives)} (${sec.flaggedSameProvider}) | ${ok(secFp <= 0.02)} / ${ok(secFpSame <= 0.02)} |`);
+  const uniqueNeg = sec.negatives - sec.negativesAlsoTrue;
+  w(`| secrets (gitleaks) | ≤ 2 % of false samples flagged | any finding: ${pct(sec.flaggedAny, sec.negatives)} (${sec.flaggedAny}/${sec.negatives}); same provider as the sample's rule: ${pct(sec.flaggedSameProvider, sec.negatives)} (${sec.flaggedSameProvider}). Without the ${sec.negativesAlsoTrue} false samples whose text is also a true sample: any ${pct(sec.flaggedAny - sec.flaggedAnyAlsoTrue, uniqueNeg)} (${sec.flaggedAny - sec.flaggedAnyAlsoTrue}/${uniqueNeg}), same provider ${pct(sec.flaggedSameProvider - sec.flaggedSameAlsoTrue, uniqueNeg)} (${sec.flaggedSameProvider - sec.flaggedSameAlsoTrue}) | ${ok(secFp <= 0.02)} / ${ok(secFpSame <= 0.02)} |`);
   for (const e of ['email', 'phone', 'credit-card', 'iban', 'us-ssn']) {
     const s = pii.perEntity.get(e) as O.EntityScore;
     w(`| PII (Presidio) ${e} | precision and recall ≥ 90 % | P ${pct(s.truePredicted, s.predicted)}, R ${pct(s.found, s.gold)} | ${ok(entityOk(e))} |`);
@@ -144,6 +145,14 @@ async function main(): Promise<void> {
   w();
   const weak = [...sec.perRule.entries()].filter(([, v]) => v.pos > 0 && v.hit < v.pos).sort((a, b) => a[1].hit / a[1].pos - b[1].hit / b[1].pos);
   w(`Rules below 100 % recall (${weak.length} of ${[...sec.perRule.values()].filter((v) => v.pos > 0).length}): ` + weak.map(([k, v]) => `\`${k}\` ${v.hit}/${v.pos}`).join(', ') + '.');
+  const flaggedRules = [...sec.perRule.entries()].filter(([, v]) => v.flagged > 0).sort((a, b) => b[1].flagged - a[1].flagged);
+  w(`False samples still flagged (${sec.flaggedAny}), by their rule: ` + flaggedRules.map(([k, v]) => `\`${k}\` ${v.flagged}/${v.neg}`).join(', ') + '.');
+  w(`${sec.negativesAlsoTrue} false samples have the same text as a true sample (a key of one kind listed as a negative of a sibling rule: Cloudflare, Anthropic; a password or key that gitleaks reports only under a given file name);`);
+  w('a detector that sees text without a file path cannot leave them unflagged without missing those true samples.');
+  w('The rest of the same-provider findings are values gitleaks rejects by an allowlist of specific published keys (Firebase SDK sample `AIza…` keys, a public Algolia search key), which');
+  w('no format, entropy or context rule separates from issued keys, and one Mailchimp key that gitleaks itself marks as its own false negative. The other findings are credential-shaped values');
+  w('under secret names that are false only for the sample\'s narrower rule (a Telegram-like token of another length, a 16-character random `…Token`, a non-global Cloudflare key, a JWT in a Basic header).');
+  w();
   w('Most remaining misses are gitleaks test values we deliberately treat as placeholders (`12345678-ABCD-…`, `…abc123xyz…`, runs of one character, `EXAMPLE`), names without a secret word (`sourcegraph: …`), and one-line markers without key material (`"type": "service_account"`).');
   w();
 
@@ -251,7 +260,7 @@ const PACKS_SECTION = `## The packs
 | \`prompt-injection\` | content entering the agent (direction \`tool_output\`: tool results, retrieved documents, resources); never the agent's own outbound arguments | role-tag, hidden-characters, override-instruction, agent-addressed, encoded-instruction, embedded-instruction (block); imperative-instruction (record-only, marks the run) | LLM01, AML.T0051.001, AGENTIC-T6 |
 | \`provenance\` | tool calls against the run's taint state | injected-instruction-followed (block): a consequential call after instruction-like untrusted content that the trusted request does not ask for; tainted-argument (record-only); encoded-output-after-injection (prevent_response / block) | LLM01, LLM06, AML.T0051.001, AGENTIC-T6, AGENTIC-T2 |
 | \`data-exfiltration\` | sink calls (send, post, share, pay, upload, HTTP…) and responses | untrusted-destination (block): a recipient, URL host, IBAN… that only untrusted content named; untrusted-link-out (block): a data-carrying URL to such a host in a response | LLM02, LLM01, LLM06, AML.T0057, AML.T0025, AGENTIC-T2 |
-| \`secrets\` | every direction | ~95 provider formats (declarative prefix table), secret-named assignments, PEM keys, URL credentials, Authorization headers, curl -u, Kubernetes Secrets (modify = redact) | LLM02, AML.T0055, AML.T0057, AGENTIC-T3 |
+| \`secrets\` | every direction | ~95 provider formats (declarative prefix table), secret-named assignments, PEM keys, URL credentials, Authorization headers, curl -u, Kubernetes Secrets (modify = redact); every candidate then passes plausibility checks (below) | LLM02, AML.T0055, AML.T0057, AGENTIC-T3 |
 | \`pii\` | every direction | email, phone, credit-card (Luhn), iban (mod-97), us-ssn, ip-address; card/SSN/IBAN modify, others record-only (per-entity actions configurable) | LLM02, AML.T0057 |
 | \`destructive-commands\` | outbound command and SQL arguments | rm of critical paths, disk wipes, fork bombs, pipe-to-shell, permission blasts, history/log wipes, crontab -r, kill -1, SQL DROP/TRUNCATE/unbounded DELETE-UPDATE/GRANT ALL (block); shutdown, force push (require_approval) | LLM06, LLM05, AGENTIC-T2, AGENTIC-T11, AML.T0050 |
 | \`ssrf\` | outbound URLs and hosts | metadata-endpoint, internal-address, malformed-host, disallowed-scheme, embedded-internal-target (block) | LLM06, AGENTIC-T2, AML.T0053 |
@@ -261,6 +270,17 @@ const PACKS_SECTION = `## The packs
 \`AGENTIC-Tn\` are the OWASP Agentic AI threat ids (T2 tool misuse, T3 privilege compromise, T4 resource overload, T6 intent breaking and goal manipulation, T11 unexpected code execution).
 Every pack accepts \`mode\` (ceiling), \`actions\` (per rule or entity), \`disabledRules\`, and a synchronous \`classifier\` hook with \`classifierThreshold\`;
 pack-specific options (allowlists, sink/destination argument names, roots, limits) are in each pack's \`…Config\` type.
+
+### Secrets: plausibility checks after a match
+
+A candidate is reported only if it could have been issued. The checks run once per candidate, never per character (\`src/frameworks/secrets/plausibility.ts\`, \`placeholder.ts\`, \`kubernetes-secret.ts\`):
+
+- **Placeholders**: masked runs (\`xxxx\`, \`****\`), seven or more of one character, alphabet or digit sequences, short periodic runs, template syntax (\`\${…}\`, \`{{…}}\`, \`<…>\`), and the words example, placeholder, redacted, sample, dummy, changeme, your_….
+- **Shown shortened**: a match or assigned value that goes on as a mask or an ellipsis (\`##\`, \`**\`, \`..\`, \`…\`) is a display of part of a credential, not the credential.
+- **Randomness of the body**: a provider token's body must reach 0.6 × log2 of its apparent alphabet (16 for hex-only bodies, 36 for upper case and digits, 62 for mixed case…) or of its length, if shorter, in Shannon entropy; \`aaaabbbbcccc…\` and padded words do not.
+- **Provider structure** where it is documented: Slack ids of 8+ digits and a random last part; Sourcegraph \`sgp_[(16 hex|local)_]\` + 40 hex; Azure AD client secrets end after 31–34 characters; exact lengths and alphabets for fixed-length formats (GitHub, npm, AWS, …). Checksums (GitHub's CRC32) are not checked: the gitleaks positives are random strings in the token alphabet, and a checksum gate would reject all of them.
+- **Assignments** (\`api_key = "…"\`) need a secret-named key, a value of 10+ characters with the entropy of a key (passwords: 6+), and are skipped when the value carries a provider's prefix but is shorter than that provider's format (a stub such as \`ghp_abc123\`) or reads as capitalised words run together (\`AccessTokenProvider\`, an identifier; not applied to passwords, where pass-phrases are words).
+- **Kubernetes Secrets** are read with YAML scoping: \`kind: Secret\` and \`data:\`/\`stringData:\` in the same document, entries only while indented under the block, values of at least 6 decoded bytes; placeholder checks on the decoded text when it is one short value.
 
 ### Using them
 
@@ -279,7 +299,7 @@ const edits = frameworks.modifications(event, findings);         // already-reda
   falsehoods without instructing anyone is not found, and instruction-like customer requests inside tool output are reported (record-only unless a consequential, unasked call follows).
 - Retrieved documents pasted into a \`user\` or \`system\` message count as trusted; integrations should deliver them as tool output.
 - "Grounded in the user request" compares the tool's action and object words with trusted text; an agent doing legitimate follow-up work on a tool's instructions (an inbox triage task) will be blocked after an injection mark unless the tools are configured as allowed.
-- Secrets: gitleaks' false samples include valid-looking credentials that are false only for their own rule; the strict false-sample rate is far above the 2 % target.
+- Secrets: gitleaks' false samples include valid-looking credentials that are false only for their own rule, texts that are also true samples, and specific public keys on gitleaks' allowlists; neither false-sample rate reaches the 2 % target, and no principled rule would take it there (see the secrets section). Public client-side keys (Firebase/Maps \`AIza…\`) are reported like any other key: whether one is restricted to a client cannot be seen in the text; list known ones in \`allowValues\`.
 - PII covers pattern-detectable entities; names, addresses and organisations need the classifier hook.
 `;
 

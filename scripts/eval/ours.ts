@@ -41,6 +41,13 @@ export interface SecretsScore {
   flaggedAny: number;
   /** negatives with a finding attributed to the same provider as the sample's rule */
   flaggedSameProvider: number;
+  /**
+   * negatives whose exact text is also a true sample (of another rule, or of the same rule for another
+   * file path): no text-only detector can leave them unflagged without missing that true sample
+   */
+  negativesAlsoTrue: number;
+  flaggedAnyAlsoTrue: number;
+  flaggedSameAlsoTrue: number;
   perRule: Map<string, { pos: number; hit: number; neg: number; flagged: number }>;
   missedExamples: SecretSample[];
   flaggedExamples: SecretSample[];
@@ -61,6 +68,10 @@ export function scoreSecrets(samples: readonly SecretSample[], pack = new Secret
   let flaggedSame = 0;
   const missedExamples: SecretSample[] = [];
   const flaggedExamples: SecretSample[] = [];
+  const trueTexts = new Set(samples.filter((s) => s.secret).map((s) => s.text));
+  let negativesAlsoTrue = 0;
+  let flaggedAnyAlsoTrue = 0;
+  let flaggedSameAlsoTrue = 0;
   for (const s of samples) {
     const input: TextInput = { text: s.text, field: 'text', direction: 'tool_output', kind: 'tool.result' };
     const out: FrameworkFinding[] = [];
@@ -79,15 +90,21 @@ export function scoreSecrets(samples: readonly SecretSample[], pack = new Secret
     } else {
       negatives++;
       r.neg++;
+      const alsoTrue = trueTexts.has(s.text);
+      if (alsoTrue) negativesAlsoTrue++;
       if (out.length > 0) {
         flaggedAny++;
         r.flagged++;
+        if (alsoTrue) flaggedAnyAlsoTrue++;
         if (flaggedExamples.length < 400) flaggedExamples.push(s);
-        if (out.some((f) => providerOf(f.entity ?? f.rule) === providerOf(s.rule) || (f.rule === 'generic-secret-assignment' && s.rule === 'generic-api-key'))) flaggedSame++;
+        if (out.some((f) => providerOf(f.entity ?? f.rule) === providerOf(s.rule) || (f.rule === 'generic-secret-assignment' && s.rule === 'generic-api-key'))) {
+          flaggedSame++;
+          if (alsoTrue) flaggedSameAlsoTrue++;
+        }
       }
     }
   }
-  return { positives, detected, negatives, flaggedAny, flaggedSameProvider: flaggedSame, perRule, missedExamples, flaggedExamples, timing: timingOf(times) };
+  return { positives, detected, negatives, flaggedAny, flaggedSameProvider: flaggedSame, negativesAlsoTrue, flaggedAnyAlsoTrue, flaggedSameAlsoTrue, perRule, missedExamples, flaggedExamples, timing: timingOf(times) };
 }
 
 // ------------------------------------------------------------------ PII

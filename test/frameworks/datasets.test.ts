@@ -18,8 +18,16 @@ describe.skipIf(!available)('datasets (full sets)', () => {
       expect(s.detected / s.positives).toBeGreaterThanOrEqual(0.95);
     });
     it('false samples flagged: regression bound (the issue\u2019s 2 % target is not met; see docs/detection.md)', () => {
-      expect(s.flaggedAny / s.negatives).toBeLessThanOrEqual(0.2);
-      expect(s.flaggedSameProvider / s.negatives).toBeLessThanOrEqual(0.1);
+      expect(s.flaggedAny / s.negatives).toBeLessThanOrEqual(0.14);
+      expect(s.flaggedSameProvider / s.negatives).toBeLessThanOrEqual(0.06);
+    });
+    it('recall holds in every sample origin', () => {
+      const samples = C.loadSecretSamples();
+      const floors = { literal: 0.8, template: 0.8, generated: 0.99 } as const;
+      for (const origin of ['literal', 'template', 'generated'] as const) {
+        const sub = O.scoreSecrets(samples.filter((x) => x.origin === origin));
+        expect(sub.detected / sub.positives, origin).toBeGreaterThanOrEqual(floors[origin]);
+      }
     });
   });
 

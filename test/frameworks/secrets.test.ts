@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SecretsPack, looksPlaceholder, secretNameKind } from '../../src/frameworks/secrets/index.js';
+import { scanKubernetesSecrets } from '../../src/frameworks/secrets/kubernetes-secret.js';
+import { incompleteTokenTest, maskedAfter, randomEnough, readsAsCamelWords } from '../../src/frameworks/secrets/plausibility.js';
+import { PROVIDER_PATTERNS } from '../../src/frameworks/secrets/provider-patterns.js';
 import { pseudoRandom, rules, scan } from './helpers.js';
 
 const pack = new SecretsPack();
@@ -86,3 +89,92 @@ describe('secrets: benign look-alikes', () => {
   });
 });
 
+
+describe('secrets: plausibility after a match', () => {
+  const digits = '0123456789';
+  const hex = '0123456789abcdef';
+
+  it('Slack tokens need long numeric ids and a random last part', () => {
+    const good = `xoxp-${pseudoRandom(80, 11, digits)}-${pseudoRandom(81, 10, digits)}-${pseudoRandom(82, 11, digits)}-${pseudoRandom(83, 32, hex)}`;
+    expect(rules(scan(pack, good))).toContain('slack-token');
+    expect(scan(pack, `xoxp-4821-9034-7716-${pseudoRandom(83, 32, hex)}`)).toEqual([]);
+    expect(scan(pack, `xoxb-${pseudoRandom(84, 5, digits)}-${pseudoRandom(85, 9)}`)).toEqual([]);
+  });
+
+  it('a token followed by a mask or an ellipsis was shown shortened', () => {
+    const ids = `xoxp-${pseudoRandom(86, 11, digits)}-${pseudoRandom(87, 10, digits)}-${pseudoRandom(88, 11, digits)}`;
+    expect(scan(pack, `"t": "${ids}-${'#'.repeat(12)}"`)).toEqual([]);
+    expect(scan(pack, `export SERVICE_TOKEN=ops_${pseudoRandom(89, 30)}...`)).toEqual([]);
+    expect(scan(pack, `use ${'ghp_' + pseudoRandom(90, 36)}** next`)).toEqual([]);
+    expect(maskedAfter('abc…', 3)).toBe(true);
+    expect(maskedAfter('abc.', 3)).toBe(false);
+  });
+
+  it('Sourcegraph tokens are sgp_ [instance_] 40 hex digits', () => {
+    expect(rules(scan(pack, 'sgp_local_' + pseudoRandom(91, 40, hex + 'ABCDEF')))).toContain('sourcegraph-token');
+    expect(rules(scan(pack, `sgp_${pseudoRandom(92, 16, hex)}_${pseudoRandom(93, 40, hex)}`))).toContain('sourcegraph-token');
+    expect(scan(pack, 'sgp_' + pseudoRandom(94, 40, 'ghijklmnopqrstuvwxyz0123456789'))).toEqual([]);
+  });
+
+  it('an Azure client secret ends after its 31-34 characters', () => {
+    const secret = `${pseudoRandom(95, 3)}8Q~${pseudoRandom(96, 34)}`;
+    expect(rules(scan(pack, `"${secret}"`))).toContain('azure-client-secret');
+    expect(rules(scan(pack, `x,${secret}~${pseudoRandom(97, 3)},y`))).not.toContain('azure-client-secret');
+  });
+
+  it('a body much less random than an issued token is typed', () => {
+    expect(randomEnough(pseudoRandom(98, 40), 0, 40)).toBe(true);
+    expect(randomEnough(pseudoRandom(99, 32, hex), 0, 32)).toBe(true);
+    expect(randomEnough('ab'.repeat(10) + 'c'.repeat(20), 0, 40)).toBe(false);
+    expect(randomEnough('short', 0, 5)).toBe(true);
+  });
+
+  it('assignments: provider-prefixed stubs and identifiers are not secrets', () => {
+    const incomplete = incompleteTokenTest(PROVIDER_PATTERNS);
+    const stub = 'ghp_' + pseudoRandom(100, 20);
+    expect(incomplete(stub, 0, stub.length)).toBe(true);
+    const full = 'ghp_' + pseudoRandom(101, 36);
+    expect(incomplete(full, 0, full.length)).toBe(false);
+    const bot = `${pseudoRandom(102, 3, digits)}:A${pseudoRandom(103, 34)}`;
+    expect(incomplete(bot, 0, bot.length)).toBe(true);
+    expect(scan(pack, `auth_token = "${stub}"`)).toEqual([]);
+    expect(rules(scan(pack, `auth_token = "${pseudoRandom(104, 24)}"`))).toContain('generic-secret-assignment');
+    expect(readsAsCamelWords('AccessTokenProviderFactory42', 0, 28)).toBe(true);
+    expect(readsAsCamelWords(pseudoRandom(105, 40), 0, 40)).toBe(false);
+    expect(scan(pack, 'service_token: "Ref42:AccessTokenProviderFactory"')).toEqual([]);
+  });
+
+  it('passwords may be words: the identifier rule does not apply to them', () => {
+    expect(rules(scan(pack, 'db_password = "CorrectHorseBatteryStaple7"'))).toContain('generic-secret-assignment');
+  });
+});
+
+describe('secrets: Kubernetes Secret manifests', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const spans = (text: string): string[] => {
+    const out: [number, number][] = [];
+    scanKubernetesSecrets(text, out);
+    return out.map(([s, e]) => text.slice(s, e));
+  };
+  const value = b64(pseudoRandom(110, 18));
+
+  it('reports data values of a Secret, in either key order, quoted or block scalars', () => {
+    expect(spans(`apiVersion: v1\nkind: Secret\ndata:\n  token: ${value}\n`)).toEqual([value]);
+    expect(spans(`apiVersion: v1\ndata:\n\tpassword: "${value}"\nkind: secret\n`)).toEqual([value]);
+    expect(spans(`kind: Secret\ndata:\n  cfg: |\n    ${value}\n`)).toEqual([value]);
+    // binary content: runs of A are zero bytes, not a placeholder
+    const binary = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0x91, 0x3c, 0xfe, 0x11, 0x42, 0x07]).toString('base64');
+    expect(spans(`kind: Secret\ndata:\n  key.der: ${binary}\n`)).toEqual([binary]);
+  });
+
+  it('keeps the kind and the data in one document and block', () => {
+    expect(spans(`kind: Secret\nmetadata:\n  name: a\n---\nkind: ConfigMap\ndata:\n  token: ${value}\n`)).toEqual([]);
+    expect(spans(`kind: Secret\ndata:\n  a: ''\nmetadata:\n  labels:\n    other: ${value}\n`)).toEqual([]);
+  });
+
+  it('skips templates, masks, placeholders and values too short to be credentials', () => {
+    expect(spans('kind: Secret\ndata:\n  password: {{ .Values.password }}\n')).toEqual([]);
+    expect(spans(`kind: Secret\ndata:\n  flag: ${b64('yes')}\n`)).toEqual([]);
+    expect(spans(`kind: Secret\ndata:\n  password: ${b64('changeme')}\n`)).toEqual([]);
+  });
+});

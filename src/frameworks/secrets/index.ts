@@ -13,7 +13,12 @@ import type { ShellWord } from '../destructive-commands/shell-parser.js';
 import { entropyOf, TokenScanner } from '../scan/token-scanner.js';
 import type { TokenValidator } from '../scan/token-scanner.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
+import { scanKubernetesSecrets } from './kubernetes-secret.js';
+import { looksPlaceholder, lower } from './placeholder.js';
+import { incompleteTokenTest, maskedAfter, randomEnough, readsAsCamelWords, slackTokenShape, sourcegraphTokenShape } from './plausibility.js';
 import { PROVIDER_PATTERNS } from './provider-patterns.js';
+
+export { looksPlaceholder } from './placeholder.js';
 
 export interface SecretsConfig extends PackConfigBase {
   /** values (exact) that are known and allowed, e.g. public test keys */
@@ -27,70 +32,6 @@ export interface SecretsConfig extends PackConfigBase {
 const CLASSIFICATION = ['LLM02', 'AML.T0055', 'AML.T0057', 'AGENTIC-T3'] as const;
 
 // ---------------------------------------------------------------- placeholders and validators
-
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
-
-/**
- * True when a value looks made up for documentation rather than issued: masked runs (`xxxx`,
- * `****`), long runs of one character, alphabet or digit sequences (`abcdef`, `123456`), template
- * syntax (`${…}`, `{{…}}`, `<…>`), or the words example/placeholder/redacted/your.
- */
-export function looksPlaceholder(text: string, start: number, end: number): boolean {
-  let same = 1;
-  let seq = 1;
-  let x = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const lc = lower(c);
-    if (lc === 120) {
-      if (++x >= 4) return true;
-    } else x = 0;
-    if (i > start) {
-      const p = text.charCodeAt(i - 1);
-      same = c === p ? same + 1 : 1;
-      const isAlnum = (lc >= 97 && lc <= 122) || (c >= 48 && c <= 57);
-      seq = isAlnum && lower(c) === lower(p) + 1 ? seq + 1 : 1;
-      if (same >= 7 || seq >= 6) return true;
-    }
-  }
-  const v = text.slice(start, end).toLowerCase();
-  return (
-    v.includes('***') ||
-    v.includes('###') ||
-    v.endsWith('..') ||
-    v.includes('\u2026') ||
-    v.includes('here') ||
-    periodic(text, start, end) ||
-    v.includes('${') ||
-    v.includes('$(') ||
-    v.includes('{{') ||
-    v.includes('}}') ||
-    (v.includes('<') && v.includes('>')) ||
-    v.includes('example') ||
-    v.includes('placeholder') ||
-    v.includes('redacted') ||
-    v.includes('your_') ||
-    v.includes('your-') ||
-    v.includes('changeme') ||
-    v.includes('dummy') ||
-    v.includes('sample') ||
-    v.includes('...')
-  );
-}
-
-/** A run of 9+ characters repeating with period 2 or 3 (`123123123`, `abababab…`): typed by hand. */
-function periodic(text: string, start: number, end: number): boolean {
-  for (const period of [2, 3]) {
-    let run = 0;
-    for (let i = start + period; i < end; i++) {
-      run = text.charCodeAt(i) === text.charCodeAt(i - period) ? run + 1 : 0;
-      if (run + period >= 9) return true;
-    }
-  }
-  return false;
-}
 
 function hasDigit(text: string, s: number, e: number): boolean {
   for (let i = s; i < e; i++) {
@@ -112,14 +53,19 @@ function count(text: string, s: number, e: number, ch: number): number {
   return n;
 }
 
+/** Not a placeholder, and as random as an issued token of that length and alphabet. */
+function plausibleBody(t: string, s: number, e: number): boolean {
+  return !looksPlaceholder(t, s, e) && randomEnough(t, s, e);
+}
+
 const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
-  notPlaceholder: (t, s, e, b) => !looksPlaceholder(t, b, e),
-  mixedAlnum: (t, s, e, b) => hasDigit(t, b, e) && hasLetter(t, b, e) && !looksPlaceholder(t, b, e),
+  notPlaceholder: (t, s, e, b) => plausibleBody(t, b, e),
+  mixedAlnum: (t, s, e, b) => hasDigit(t, b, e) && hasLetter(t, b, e) && plausibleBody(t, b, e),
   azureSecret: (t, s, e, b) => {
     const d = t.charCodeAt(b - 3);
-    return d >= 48 && d <= 57 && !looksPlaceholder(t, b, e);
+    return d >= 48 && d <= 57 && plausibleBody(t, b, e);
   },
-  harness: (t, s, e, b) => count(t, b, e, 46) === 2 && !looksPlaceholder(t, b, e),
+  harness: (t, s, e, b) => count(t, b, e, 46) === 2 && plausibleBody(t, b, e),
   hfToken: (t, s, e, b) => {
     let up = false;
     let lo = false;
@@ -128,12 +74,13 @@ const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
       if (c >= 65 && c <= 90) up = true;
       else if (c >= 97 && c <= 122) lo = true;
     }
-    return up && lo && !looksPlaceholder(t, b, e);
+    return up && lo && plausibleBody(t, b, e);
   },
-  slack: (t, s, e, b) => hasDigit(t, b, e) && count(t, b, e, 45) >= 1 && !looksPlaceholder(t, b, e),
+  slack: (t, s, e, b) => hasDigit(t, b, e) && slackTokenShape(t, b, e) && plausibleBody(t, b, e),
+  sourcegraph: (t, s, e, b) => sourcegraphTokenShape(t, s, e) && plausibleBody(t, b, e),
   age: () => true,
-  onePasswordKey: (t, s, e, b) => count(t, b, e, 45) >= 4 && hasDigit(t, b, e) && !looksPlaceholder(t, b, e),
-  airtable: (t, s, e, b) => t.charCodeAt(b + 14) === 46 && !looksPlaceholder(t, b, e),
+  onePasswordKey: (t, s, e, b) => count(t, b, e, 45) >= 4 && hasDigit(t, b, e) && plausibleBody(t, b, e),
+  airtable: (t, s, e, b) => t.charCodeAt(b + 14) === 46 && plausibleBody(t, b, e),
   mailchimp: (t, s, e, b) => !looksPlaceholder(t, s, b - 3) && hasLetter(t, s, b - 3) && hasDigit(t, s, b - 3),
   jwt: (t, s, e) => {
     // header.payload[.signature], both JSON parts base64url of `{"`
@@ -142,7 +89,7 @@ const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
     if (t.charCodeAt(first + 1) !== 101 || t.charCodeAt(first + 2) !== 121) return false; // "ey"
     const second = t.indexOf('.', first + 1);
     const payloadEnd = second < 0 || second >= e ? e : second;
-    return payloadEnd - first - 1 >= 17 && !looksPlaceholder(t, s, e);
+    return payloadEnd - first - 1 >= 17 && plausibleBody(t, s, e);
   },
 };
 
@@ -291,9 +238,13 @@ function valueAt(text: string, i: number, password: boolean): [number, number, b
   return [start, j, quoted];
 }
 
+const incompleteToken = incompleteTokenTest(PROVIDER_PATTERNS);
+
 function valueIsSecretLike(text: string, s: number, e: number, kind: 'password' | 'secret', quoted: boolean, minEntropy: number): boolean {
   const len = e - s;
-  if (looksPlaceholder(text, s, e)) return false;
+  if (looksPlaceholder(text, s, e) || maskedAfter(text, e)) return false;
+  // a provider's prefix on a value too short for that provider's format: a stub, not a credential
+  if (incompleteToken(text, s, e)) return false;
   const first = text.charCodeAt(s);
   if (first === 36 || first === 37 || first === 64 && kind !== 'password') return false; // $VAR %VAR% @ref
   const v = text.slice(s, e);
@@ -305,6 +256,7 @@ function valueIsSecretLike(text: string, s: number, e: number, kind: 'password' 
     return len >= 6 && entropyOf(text, s, e) >= 2.0;
   }
   if (len < 10 || len > 500) return false;
+  if (readsAsCamelWords(text, s, e)) return false; // `AccessTokenProviderName`: an identifier
   const h = entropyOf(text, s, e);
   if (!hasDigit(text, s, e)) {
     // letters only: needs mixed case and length to be a key rather than a word
@@ -497,21 +449,6 @@ function scanCurlUser(text: string, out: [number, number][]): void {
   }
 }
 
-// kind: Secret manifests with a data: block
-function scanK8sSecret(text: string, out: [number, number][]): void {
-  const kind = /kind:\s*['"]?Secret['"]?\s*$/im.exec(text);
-  if (kind === null) return;
-  const data = /^\s*(data|stringData):\s*$/m.exec(text);
-  if (data === null) return;
-  const after = text.slice(data.index + data[0].length);
-  const entry = /^\s+([.\w-]+):\s*(?:[|>][-+]?\s*\n\s*)?['"]?([A-Za-z0-9+/=]{8,})['"]?\s*$/m.exec(after);
-  if (entry === null) return;
-  const v = entry[2] as string;
-  const start = data.index + data[0].length + entry.index + entry[0].indexOf(v, (entry[1] as string).length);
-  if (/x{4}|\{\{/i.test(v)) return;
-  out.push([start, start + v.length]);
-}
-
 // ---------------------------------------------------------------- the pack
 
 export class SecretsPack implements FrameworkPack {
@@ -553,7 +490,10 @@ export class SecretsPack implements FrameworkPack {
     const text = input.text;
     if (text.length < 8) return;
     const taken: [number, number][] = [];
-    for (const m of this.scanner.scan(text)) this.emit(input, taken, out, m.pattern.id, m.pattern.id, m.start, m.end, `${m.pattern.id} credential`);
+    for (const m of this.scanner.scan(text)) {
+      if (maskedAfter(text, m.end)) continue;
+      this.emit(input, taken, out, m.pattern.id, m.pattern.id, m.start, m.end, `${m.pattern.id} credential`);
+    }
     const spans: [number, number][] = [];
     // cheap literal pre-tests (native indexOf) decide which structural detectors run
     const colon = text.indexOf(':') >= 0;
@@ -574,7 +514,7 @@ export class SecretsPack implements FrameworkPack {
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'basic-auth', 'basic-auth', s, e, 'password passed to curl');
     }
     if (colon && text.indexOf('kind:') >= 0) {
-      scanK8sSecret(text, spans);
+      scanKubernetesSecrets(text, spans);
       for (const [s, e] of spans.splice(0)) this.emit(input, taken, out, 'kubernetes-secret', 'kubernetes-secret', s, e, 'Kubernetes Secret data');
     }
     if (this.assignments) {
