@@ -19,6 +19,7 @@ import {
 } from './decision.js';
 import { KernelInstance } from './kernel-instance.js';
 import { Projector, ProjectionOverflow } from './projection.js';
+import { compileStringDispatch, type StringDispatch } from './string-dispatch.js';
 import { collectEvidence, violationMessage } from './explain.js';
 import type { FrameworkSet, RunState, FrameworkFinding } from '../frameworks/index.js';
 
@@ -101,7 +102,7 @@ export class EngineError extends Error {
 }
 
 const EMPTY_FINDINGS: FrameworkFinding[] = [];
-const KIND_INDEX = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
+const kindIndex = compileStringDispatch(EVENT_KINDS);
 
 export function createEngine(bundle: Bundle, options: EngineOptions = {}): Engine {
   return new WasmEngine(bundle, options);
@@ -113,7 +114,7 @@ class WasmEngine implements Engine {
   private projector: Projector;
   /** per bucket: its projection, generated on the bucket's first event */
   private bucketProjection: (((k: KernelInstance, event: unknown) => void) | undefined)[] = [];
-  private toolIds: Map<string, number>;
+  private toolId: StringDispatch;
   private readonly maxRuns: number;
   private readonly maxValues: number;
   private readonly runs = new Map<string, { slot: number; generation: number }>();
@@ -136,7 +137,7 @@ class WasmEngine implements Engine {
     this.kernel = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
     this.projector = new Projector(bundle.program.slots);
     this.bucketProjection = [];
-    this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
+    this.toolId = compileStringDispatch(bundle.program.tools);
     this.allowDecision = frozenAllow(bundle.hash);
     this.customByKind = indexCustom(bundle);
   }
@@ -155,15 +156,17 @@ class WasmEngine implements Engine {
     if (mode === 'observe') return this.allowDecision;
     if (mode !== 'enforce' && mode !== 'detect') return this.errorDecision(mode, [], `unknown mode \`${String(mode)}\`; use ${MODES.join(', ')}`, 'enforce');
     this.counters.evaluations++;
-    const kindIdx = event !== null && typeof event === 'object' ? KIND_INDEX.get(event.kind) : undefined;
-    if (kindIdx === undefined)
+    const kind: unknown = event !== null && typeof event === 'object' ? event.kind : undefined;
+    const kindIdx = typeof kind === 'string' ? kindIndex(kind) : -1;
+    if (kindIdx < 0)
       return this.errorDecision(mode, [], `not a stream event: ${describeBadEvent(event)}`, mode);
     if (typeof event.runId !== 'string' || event.runId.length === 0)
       return this.errorDecision(mode, [], '`runId` must be a non-empty string', mode);
     const program = this.bundle.program;
     const nTools = program.tools.length;
     const tool = (event as { tool?: unknown }).tool;
-    const toolId = typeof tool === 'string' ? (this.toolIds.get(tool) ?? nTools) : nTools;
+    const known = typeof tool === 'string' ? this.toolId(tool) : -1;
+    const toolId = known < 0 ? nTools : known;
     const bucket = kindIdx * (nTools + 1) + toolId;
     const plan = program.buckets[bucket]!;
     const custom = this.customByKind[kindIdx];
@@ -478,7 +481,7 @@ class WasmEngine implements Engine {
     this.bundle = bundle;
     this.projector = new Projector(bundle.program.slots);
     this.bucketProjection = [];
-    this.toolIds = new Map(bundle.program.tools.map((t, i) => [t, i]));
+    this.toolId = compileStringDispatch(bundle.program.tools);
     this.allowDecision = frozenAllow(bundle.hash);
     this.customByKind = indexCustom(bundle);
   }

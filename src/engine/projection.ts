@@ -58,11 +58,12 @@ function compileSlotList(paths: readonly FieldPath[], slots: readonly number[]):
         const read = isPrototypeKey(key) ? `(hasOwn.call(v, ${lit}) ? v[${lit}] : undefined)` : `v[${lit}]`;
         lines.push(`v = ${NOT_OBJECT} ? undefined : ${read};`);
       }
-      lines.push(`p.single(k, ${slot}, v);`);
+      // strings and numbers (nearly every value policies read) take a monomorphic writer
+      lines.push(`if (typeof v === 'string') p.str(k, ${slot}, v); else if (typeof v === 'number') p.num(k, ${slot}, v); else p.single(k, ${slot}, v);`);
     } else lines.push(`p.multi(k, ${slot}, e);`);
   }
   try {
-    const make = new Function('hasOwn', `'use strict';\nreturn function projectSlots(e, p, k) {\n${lines.join('\n')}\n};`);
+    const make = new Function('hasOwn', `'use strict';\nreturn function projectSlots(e, p, k) {\np.valueCount = 0;\np.strPos = 0;\n${lines.join('\n')}\n};`);
     return make(hasOwn) as ListProjector;
   } catch {
     return undefined;
@@ -72,8 +73,10 @@ function compileSlotList(paths: readonly FieldPath[], slots: readonly number[]):
 export class Projector {
   private readonly scratch: unknown[] = [];
   private readonly compiled = new Map<readonly number[], ListProjector | null>();
-  private valueCount = 0;
-  private strPos = 0;
+  /** values written for the current event (read by the generated projections) */
+  valueCount = 0;
+  /** bytes used in the kernel's string area for the current event */
+  strPos = 0;
 
   constructor(private readonly paths: readonly FieldPath[]) {}
 
@@ -93,10 +96,7 @@ export class Projector {
         this.begin();
         for (let j = 0; j < slots.length; j++) this.multi(k, slots[j]!, event);
       };
-    return (k, event) => {
-      this.begin();
-      list(event, this, k);
-    };
+    return (k, event) => list(event, this, k);
   }
 
   /** Writes the given slots of `event` into the kernel. Throws ProjectionOverflow past the kernel's capacity. */
@@ -107,6 +107,38 @@ export class Projector {
   private begin(): void {
     this.valueCount = 0;
     this.strPos = 0;
+  }
+
+  /** one slot holding one string */
+  str(k: KernelInstance, slot: number, s: string): void {
+    const idx = this.valueCount;
+    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
+    this.valueCount = idx + 1;
+    const len = this.writeString(k, s);
+    const base = k.valuesPtr + idx * RECORD_BYTES;
+    const w = base >> 2;
+    const i32 = k.i32; // after writeString: it may have grown memory
+    i32[w] = V_STR;
+    i32[w + 1] = k.stringsPtr + this.strPos - len;
+    i32[w + 2] = len;
+    k.f64[(base + 16) >> 3] = s.length;
+    const t = (k.slotsPtr >> 2) + slot * 2;
+    i32[t] = idx;
+    i32[t + 1] = 1;
+  }
+
+  /** one slot holding one number */
+  num(k: KernelInstance, slot: number, x: number): void {
+    const idx = this.valueCount;
+    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
+    this.valueCount = idx + 1;
+    const base = k.valuesPtr + idx * RECORD_BYTES;
+    const i32 = k.i32;
+    i32[base >> 2] = V_NUM;
+    k.f64[(base + 16) >> 3] = x;
+    const t = (k.slotsPtr >> 2) + slot * 2;
+    i32[t] = idx;
+    i32[t + 1] = 1;
   }
 
   /** one slot of a single-valued path, already read (undefined: absent) */
