@@ -566,7 +566,7 @@ function contains(h: usize, n: i32, needle: usize, m: i32): bool {
   let i = 0;
   // 16 candidate positions at a time: the needle's first and last bytes must both be in place
   // (both loads stay inside the haystack: i + m - 1 + 16 <= n)
-  if (last >= 16) {
+  if (ASC_FEATURE_SIMD && last >= 16) {
     const vf = i8x16.splat(<i8>first);
     const vl = i8x16.splat(<i8>load<u8>(needle + <usize>(m - 1)));
     while (i + 16 <= last + 1) {
@@ -585,6 +585,23 @@ function contains(h: usize, n: i32, needle: usize, m: i32): bool {
     if (load<u8>(h + <usize>i) == first && bytesEqual(h + <usize>i, needle, m)) return true;
   }
   return false;
+}
+
+/** The first position in [q, end - 15) whose byte is non-ASCII or in the DFA's leave set, else where 16-byte blocks ran out. */
+function skipStartWide(q: usize, end: usize, leave: usize, nLeave: i32): usize {
+  // unused lanes repeat the first byte: same answer
+  const l0 = i8x16.splat(<i8>load<u8>(leave, 1));
+  const l1 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 1 ? 2 : 1)));
+  const l2 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 2 ? 3 : 1)));
+  const l3 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 3 ? 4 : 1)));
+  while (q + 16 <= end) {
+    const v = v128.load(q);
+    const hit = v128.or(v128.or(i8x16.lt_s(v, i8x16.splat(0)), i8x16.eq(v, l0)), v128.or(v128.or(i8x16.eq(v, l1), i8x16.eq(v, l2)), i8x16.eq(v, l3)));
+    const mask = i8x16.bitmask(hit);
+    if (mask != 0) return q + <usize>ctz(mask);
+    q += 16;
+  }
+  return q;
 }
 
 /**
@@ -667,29 +684,13 @@ function dfaMatch(idx: i32, p: usize, n: i32): bool {
   const end = p + <usize>n;
   const leave = leaveBase + (<usize>idx << 3);
   const nLeave = <i32>load<u8>(leave);
-  // bytes that leave the start state, splatted (unused lanes repeat the first: same answer)
-  const l0 = i8x16.splat(<i8>load<u8>(leave, 1));
-  const l1 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 1 ? 2 : 1)));
-  const l2 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 2 ? 3 : 1)));
-  const l3 = i8x16.splat(<i8>load<u8>(leave + <usize>(nLeave > 3 ? 4 : 1)));
-  const simd = nLeave >= 1 && nLeave <= 4;
+  const wide = ASC_FEATURE_SIMD && nLeave >= 1 && nLeave <= 4;
   let q = p;
   while (q < end) {
     if (s == start) {
       // fast path: skip ASCII bytes that leave the DFA where it is (most text, for most patterns),
       // 16 at a time when few bytes can leave the start state
-      if (simd) {
-        while (q + 16 <= end) {
-          const v = v128.load(q);
-          const hit = v128.or(v128.or(i8x16.lt_s(v, i8x16.splat(0)), i8x16.eq(v, l0)), v128.or(v128.or(i8x16.eq(v, l1), i8x16.eq(v, l2)), i8x16.eq(v, l3)));
-          const mask = i8x16.bitmask(hit);
-          if (mask != 0) {
-            q += <usize>ctz(mask);
-            break;
-          }
-          q += 16;
-        }
-      }
+      if (ASC_FEATURE_SIMD && wide) q = skipStartWide(q, end, leave, nLeave);
       while (q < end) {
         const b = load<u8>(q);
         if (b >= 0x80 || load<u8>(stay + <usize>b) == 0) break;

@@ -31,18 +31,43 @@ export class KernelLoadError extends Error {
 
 let cachedModule: WebAssembly.Module | undefined;
 
-/** Finds build/kernel.wasm whether running from src/ (tsx, vitest) or dist/src/ (published). */
-function kernelPath(): string {
-  const candidates = ['../../build/kernel.wasm', '../../../build/kernel.wasm'];
+/** Finds a file of build/ whether running from src/ (tsx, vitest) or dist/src/ (published). */
+function buildPath(file: string): string {
+  const candidates = [`../../build/${file}`, `../../../build/${file}`];
   for (const c of candidates) {
     const p = fileURLToPath(new URL(c, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new KernelLoadError('build/kernel.wasm is missing: run `npm run build` (it runs on `npm install` via `prepare`)');
+  throw new KernelLoadError(`build/${file} is missing: run \`npm run build\` (it runs on \`npm install\` via \`prepare\`)`);
+}
+
+/**
+ * The kernel comes in two builds of the same source: `kernel.wasm` scans text 16 bytes at a time
+ * with WebAssembly SIMD; `kernel-scalar.wasm` does without. The SIMD build is used wherever the
+ * runtime accepts it (every supported Node.js line on x64 and arm64); the scalar one otherwise, so
+ * a host without SIMD still gets a working kernel. `CASCADE_KERNEL=scalar` forces the scalar build
+ * (for comparison and tests).
+ */
+export type KernelBuild = 'simd' | 'scalar';
+let chosenBuild: KernelBuild | undefined;
+
+export function kernelBuild(): KernelBuild {
+  kernelModule();
+  return chosenBuild!;
 }
 
 export function kernelModule(): WebAssembly.Module {
-  if (!cachedModule) cachedModule = new WebAssembly.Module(readFileSync(kernelPath()));
+  if (cachedModule) return cachedModule;
+  if (process.env.CASCADE_KERNEL !== 'scalar') {
+    const bytes = readFileSync(buildPath('kernel.wasm'));
+    if (WebAssembly.validate(bytes)) {
+      cachedModule = new WebAssembly.Module(bytes);
+      chosenBuild = 'simd';
+      return cachedModule;
+    }
+  }
+  cachedModule = new WebAssembly.Module(readFileSync(buildPath('kernel-scalar.wasm')));
+  chosenBuild = 'scalar';
   return cachedModule;
 }
 

@@ -7,6 +7,7 @@ declare namespace WebAssembly {
   class Memory {
     readonly buffer: ArrayBuffer;
   }
+  function validate(bytes: Uint8Array): boolean;
   class Instance {
     constructor(module: Module, imports: object);
     readonly exports: Record<string, unknown>;

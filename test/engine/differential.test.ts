@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicies } from '../../src/policy/index.js';
 import { createEngine, callDigest } from '../../src/engine/index.js';
 import { ReferenceEvaluator } from '../../src/policy/reference.js';
+import { kernelBuild } from '../../src/engine/kernel-instance.js';
 import type { StreamEvent } from '../../src/events/types.js';
 import type { PolicyDefinition, ConditionDefinition } from '../../src/policy/builder.js';
 
@@ -106,6 +107,10 @@ const caseArb = fc.record({
 });
 
 describe('wasm kernel vs reference evaluator', () => {
+  it('tests the SIMD build (test/engine/scalar-kernel.test.ts covers the other)', () => {
+    expect(kernelBuild()).toBe('simd');
+  });
+
   it(`agrees on ${CASES} random policy sets and event streams`, () => {
     let compiled = 0;
     let evaluations = 0;
