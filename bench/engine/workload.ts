@@ -246,7 +246,11 @@ export function generateWorkload(rules: BenchRule[], ctx: ContextSize, events = 
     out.push({ kind: 'tool.call', runId: 'bench-run', tool, args, callId: `call-${i}` });
     crafted.push(deny);
   }
-  return { rules, ctx, events: out, crafted };
+  // Events reach an engine decoded from JSON (the model's tool-call arguments, a JSONL trace), so
+  // that is how the stream is handed to every peer. Built directly, the generator's objects end up
+  // with about a thousand different hidden classes (spreads, later writes), which no decoded
+  // stream has and which would measure V8's megamorphic property lookups instead of the engines.
+  return { rules, ctx, events: JSON.parse(JSON.stringify(out)) as ToolCallEvent[], crafted };
 }
 
 // ------------------------------------------------------------------ cascade policy text

@@ -103,6 +103,7 @@ export class EngineError extends Error {
 
 const EMPTY_FINDINGS: FrameworkFinding[] = [];
 const kindIndex = compileStringDispatch(EVENT_KINDS);
+const RUN_END = EVENT_KINDS.indexOf('run.end');
 
 export function createEngine(bundle: Bundle, options: EngineOptions = {}): Engine {
   return new WasmEngine(bundle, options);
@@ -229,7 +230,7 @@ class WasmEngine implements Engine {
     }
     if (!violated && !custom && !tokenOps && (!fwFindings || fwFindings.length === 0)) {
       if (fw && fwRun) fw.record(event, fwRun, EMPTY_FINDINGS);
-      if (event.kind === 'run.end') this.endRun(event.runId);
+      if (kindIdx === RUN_END) this.endRun(event.runId);
       return this.allowDecision;
     }
     const decision = this.assemble(event, mode, violated ?? [], custom, fwFindings);
