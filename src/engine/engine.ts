@@ -18,7 +18,7 @@ import {
   type Violation,
 } from './decision.js';
 import { KernelInstance } from './kernel-instance.js';
-import { Projector, ProjectionOverflow } from './projection.js';
+import { Projector, ProjectionOverflow, type ListProjector } from './projection.js';
 import { compileStringDispatch, type StringDispatch } from './string-dispatch.js';
 import { collectEvidence, violationMessage } from './explain.js';
 import type { FrameworkSet, RunState, FrameworkFinding } from '../frameworks/index.js';
@@ -114,7 +114,7 @@ class WasmEngine implements Engine {
   private kernel: KernelInstance;
   private projector: Projector;
   /** per bucket: its projection, generated on the bucket's first event */
-  private bucketProjection: (((k: KernelInstance, event: unknown) => void) | undefined)[] = [];
+  private bucketProjection: (ListProjector | undefined)[] = [];
   private toolId: StringDispatch;
   private readonly maxRuns: number;
   private readonly maxValues: number;
@@ -185,7 +185,7 @@ class WasmEngine implements Engine {
       let hhi = 0;
       if (plan.needsCallHash) [hlo, hhi] = callDigest(event);
       try {
-        (this.bucketProjection[bucket] ??= this.projector.compile(plan.slots))(k, event);
+        (this.bucketProjection[bucket] ??= this.projector.compile(plan.slots))(event, this.projector, k);
       } catch (err) {
         // oversized input, or a getter/proxy in the event that threw: the event cannot be judged
         const why = err instanceof ProjectionOverflow ? err.message : `could not read the event's fields: ${(err as Error)?.message ?? String(err)}`;

@@ -21,8 +21,8 @@ export class ProjectionOverflow extends Error {
 }
 
 
-/** Projects a fixed list of slots of one event; generated per slot list (see compileSlotList). */
-type ListProjector = (event: unknown, p: Projector, k: KernelInstance) => void;
+/** Projects a fixed list of slots of one event into `k` (generated per slot list, see compileSlotList); call it with its Projector. */
+export type ListProjector = (event: unknown, p: Projector, k: KernelInstance) => void;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 /** the kernel reads little-endian memory; four-byte stores assume the host does too */
@@ -84,27 +84,25 @@ export class Projector {
    * The projection of one slot list, generated once and cached by the array's identity (bucket
    * plans keep theirs for the bundle's life). Hot paths keep the returned function.
    */
-  compile(slots: readonly number[]): (k: KernelInstance, event: unknown) => void {
+  compile(slots: readonly number[]): ListProjector {
     let f = this.compiled.get(slots);
     if (f === undefined) {
       f = compileSlotList(this.paths, slots) ?? null;
       this.compiled.set(slots, f);
     }
-    const list = f;
-    if (list === null)
-      return (k, event) => {
-        this.begin();
-        for (let j = 0; j < slots.length; j++) this.multi(k, slots[j]!, event);
-      };
-    return (k, event) => list(event, this, k);
+    if (f !== null) return f;
+    return (event, p, k) => {
+      p.begin();
+      for (let j = 0; j < slots.length; j++) p.multi(k, slots[j]!, event);
+    };
   }
 
   /** Writes the given slots of `event` into the kernel. Throws ProjectionOverflow past the kernel's capacity. */
   project(k: KernelInstance, event: unknown, slots: readonly number[]): void {
-    this.compile(slots)(k, event);
+    this.compile(slots)(event, this, k);
   }
 
-  private begin(): void {
+  begin(): void {
     this.valueCount = 0;
     this.strPos = 0;
   }

@@ -118,6 +118,64 @@ export function escapeLiteral(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
+/**
+ * Rough cost of evaluating a condition in the kernel, for ordering `all`/`any` items cheapest
+ * first: tests are pure and cannot fail, so the order never changes a verdict (the differential
+ * tests hold the kernel to the reference evaluator, which keeps the written order), only how soon
+ * a short-circuit ends the walk. Numbers and presence cost a load; string equality and edges a
+ * bounded compare; sets a hash; `contains` and patterns a scan of the whole value.
+ */
+function conditionCost(c: Condition): number {
+  switch (c.kind) {
+    case 'all':
+    case 'any':
+      return c.items.reduce((sum, it) => sum + conditionCost(it), 1);
+    case 'not':
+      return conditionCost(c.item) + 1;
+    case 'test': {
+      const fanOut = c.field.multi ? 4 : 1;
+      const t = c.test;
+      let cost: number;
+      switch (t.op) {
+        case 'exists':
+        case 'gt':
+        case 'gte':
+        case 'lt':
+        case 'lte':
+        case 'length':
+          cost = 1;
+          break;
+        case 'eq':
+        case 'ne':
+        case 'prefix':
+        case 'suffix':
+          cost = 2;
+          break;
+        case 'in':
+        case 'not_in':
+          cost = 3;
+          break;
+        case 'contains':
+          cost = 6;
+          break;
+        case 'pattern':
+          cost = 8;
+          break;
+        default:
+          cost = 4;
+      }
+      return cost * fanOut;
+    }
+  }
+}
+
+function byCost(items: readonly Condition[]): Condition[] {
+  return items
+    .map((c, i) => ({ c, i, cost: conditionCost(c) }))
+    .sort((a, b) => a.cost - b.cost || a.i - b.i)
+    .map((x) => x.c);
+}
+
 function emitCondition(c: Condition | undefined, code: number[], pools: Pools, slotsUsed: Set<number>): void {
   if (c === undefined) {
     code.push(OP.true);
@@ -132,7 +190,7 @@ function emitCondition(c: Condition | undefined, code: number[], pools: Pools, s
       }
       const at = code.length;
       code.push(c.kind === 'all' ? OP.all : OP.any, c.items.length, 0);
-      for (const it of c.items) emitCondition(it, code, pools, slotsUsed);
+      for (const it of byCost(c.items)) emitCondition(it, code, pools, slotsUsed);
       code[at + 2] = code.length;
       return;
     }
