@@ -11,7 +11,6 @@
 
 import type { JsonValue, StreamEvent } from '../../events/types.js';
 import { excerptAround } from '../canonicalize.js';
-import { fieldLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled } from '../pack.js';
 import { argLeaves } from '../provenance/index.js';
@@ -148,8 +147,8 @@ export class DataExfiltrationPack implements FrameworkPack {
   private checkCall(tool: string, args: Record<string, JsonValue>, prefix: string, run: RunState, out: FrameworkFinding[]): void {
     const kind = this.sinkKind(tool);
     if (kind === null || isDisabled(this.config, 'untrusted-destination')) return;
-    for (const [field, value] of argLeaves(args, prefix)) {
-      const isDest = this.destArgs.has(fieldLeaf(field));
+    for (const [field, value, leaf] of argLeaves(args, prefix)) {
+      const isDest = this.destArgs.has(leaf);
       if (kind === 'query' && !carriesQueryData(value)) continue;
       for (const dest of destinationsIn(value, isDest && kind === 'full')) {
         if (this.allowed(dest)) continue;

@@ -6,7 +6,7 @@
 
 import type { StreamEvent } from '../../events/types.js';
 import type { Direction } from '../../events/types.js';
-import { fieldLeaf } from '../event-text.js';
+import { inputLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled, makeFinding } from '../pack.js';
 import type { RunState } from '../run-state.js';
@@ -141,7 +141,7 @@ export class SsrfPack implements FrameworkPack {
       this.judgeUrl(u, s, e, hits);
     }
     // a bare host in a host-like argument
-    if (!found && input.kind !== 'llm.request' && HOST_ARGS.has(fieldLeaf(input.field)) && text.length <= 255 && !/\s/.test(text.trim())) {
+    if (!found && input.kind !== 'llm.request' && HOST_ARGS.has(inputLeaf(input)) && text.length <= 255 && !/\s/.test(text.trim())) {
       const u = parseUrl('http://' + text.trim().replace(/^\/\//, ''));
       if (u !== null) this.judgeUrl(u, 0, text.length, hits);
     }
