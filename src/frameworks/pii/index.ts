@@ -297,23 +297,19 @@ export function ibanSpans(text: string): [number, number][] {
   return hits.map((h) => [h.start, h.end]);
 }
 
-const DIGIT = /[0-9]/g;
-
 /** All PII hits in one string, non-overlapping, in text order. Driven by digit positions (IBANs contain digits too). */
 export function scanPii(text: string, enabled: ReadonlySet<PiiEntity>): Hit[] {
   const hits: Hit[] = [];
   if (enabled.has('email') && text.indexOf('@') >= 0) scanEmails(text, hits);
   if (enabled.has('ip-address') && text.indexOf(':') >= 0) scanIpv6(text, hits);
   const iban = enabled.has('iban');
-  const re = new RegExp(DIGIT.source, 'g');
+  const n = text.length;
   let next = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const d = m.index;
-    if (d < next) {
-      re.lastIndex = next;
-      continue;
-    }
+  for (;;) {
+    // the next digit at or after `next` (a char loop: no match objects)
+    let d = next;
+    while (d < n && !isDigit(text.charCodeAt(d))) d++;
+    if (d >= n) break;
     // IBAN: two letters, two digits, at a word start
     if (iban && d >= 2 && d + 13 <= text.length) {
       const s = d - 2;
@@ -324,14 +320,12 @@ export function scanPii(text: string, enabled: ReadonlySet<PiiEntity>): Hit[] {
         scanIbanAt(text, s, hits);
         if (hits.length > before) {
           next = (hits[hits.length - 1] as Hit).end;
-          re.lastIndex = next;
           continue;
         }
       }
     }
     const end = classifyNumber(text, d, hits);
     next = Math.max(d + 1, end);
-    re.lastIndex = next;
   }
   if (hits.length <= 1) return hits.length === 1 && enabled.has((hits[0] as Hit).entity) ? hits : [];
   hits.sort((a, b) => a.start - b.start || b.end - a.end);
