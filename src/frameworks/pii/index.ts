@@ -93,6 +93,14 @@ function isHostChar(c: number): boolean {
   return isAlnum(c) || c === 45 || c === 46;
 }
 
+function lettersOnly(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
 interface Hit {
   entity: PiiEntity;
   start: number;
@@ -108,9 +116,9 @@ function scanEmails(text: string, hits: Hit[]): void {
     let e = at + 1;
     while (e < text.length && e - at < 255 && isHostChar(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-    const host = text.slice(at + 1, e);
-    const dot = host.lastIndexOf('.');
-    if (s < at && dot > 0 && /^[a-z]{2,24}$/i.test(host.slice(dot + 1))) hits.push({ entity: 'email', start: s, end: e });
+    // a dot in the host after its first character, then a top-level label of 2–24 letters
+    const dot = text.lastIndexOf('.', e - 1);
+    if (s < at && dot > at + 1 && e - dot - 1 >= 2 && e - dot - 1 <= 24 && lettersOnly(text, dot + 1, e)) hits.push({ entity: 'email', start: s, end: e });
     at = text.indexOf('@', Math.max(e, at + 1));
   }
 }

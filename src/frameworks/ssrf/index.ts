@@ -103,6 +103,8 @@ export class SsrfPack implements FrameworkPack {
     }
     // proxy-style paths and redirect parameters that carry an internal address
     const rest = u.rest;
+    // the pattern needs a dotted number or one of the two names; most paths have neither
+    if (!((rest.indexOf('.') >= 0 && /\d/.test(rest)) || rest.indexOf('localhost') >= 0 || rest.indexOf('metadata.google.internal') >= 0)) return;
     const re = /(?:^|[^0-9.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![0-9.])|(?:\/\/|@|=|\/)(?:localhost|metadata\.google\.internal)(?=[:/?#&]|$)/g;
     for (const m of rest.matchAll(re)) {
       const ip = m[1];
