@@ -295,5 +295,10 @@ export function excerptAround(text: string, start: number, end: number, sensitiv
 }
 
 function oneLine(x: string): string {
-  return x.replace(/[\r\n\t]+/g, ' ');
+  // most excerpts have no line breaks or tabs: skip the regex (and its copy) then
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 9) return x.replace(/[\r\n\t]+/g, ' ');
+  }
+  return x;
 }

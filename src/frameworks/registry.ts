@@ -30,7 +30,7 @@ import type { SecretsConfig } from './secrets/index.js';
 import { SsrfPack } from './ssrf/index.js';
 import type { SsrfConfig } from './ssrf/index.js';
 import { FRAMEWORK_NAMES } from './types.js';
-import type { FrameworkFinding, FrameworkName } from './types.js';
+import type { FrameworkFinding, FrameworkName, TextInput } from './types.js';
 
 export interface PackConfigs {
   'prompt-injection': PromptInjectionConfig;
@@ -131,15 +131,24 @@ export class FrameworkSet {
   /** Findings for one event given the run's state before it. Pure with respect to `run`. */
   check(event: StreamEvent, run?: RunState): FrameworkFinding[] {
     const texts = eventTexts(event);
+    // kept for the `record` of the same event that usually follows
+    this.checkedEvent = event;
+    this.checkedTexts = texts;
     const out: FrameworkFinding[] = [];
     for (const p of this.packs) p.check(event, texts, run, out);
     return out;
   }
 
-  /** Advance the run's state past an event (call after `check`, with its findings). */
+  private checkedEvent: StreamEvent | undefined;
+  private checkedTexts: TextInput[] = [];
+
+  /** Advance the run's state past an event (call after `check`, with its findings; the texts `check` extracted from the same event object are reused, so do not change the event in between). */
   record(event: StreamEvent, run: RunState, findings: readonly FrameworkFinding[]): void {
+    const texts = event === this.checkedEvent ? this.checkedTexts : undefined;
+    this.checkedEvent = undefined;
+    this.checkedTexts = [];
     if (!this.stateful) return;
-    run.record(event, eventTexts(event), findings);
+    run.record(event, texts ?? eventTexts(event), findings);
   }
 
   /** check + record in one call. */

@@ -2,11 +2,14 @@
 // The caller keeps one RunState per runId and calls `record` after checking each event, so a
 // check always sees the history *before* the event it judges.
 
-import type { JsonValue, StreamEvent } from '../events/types.js';
+import type { StreamEvent } from '../events/types.js';
+import { callKey } from './call-key.js';
+import type { CallKey } from './call-key.js';
 import { RunTaint } from './provenance/run-taint.js';
 import type { FrameworkFinding, TextInput } from './types.js';
 
 const MAX_TIMES = 4096;
+const MAX_DISTINCT_CALLS = 10_000;
 
 export class RunUsage {
   toolCalls = 0;
@@ -15,67 +18,70 @@ export class RunUsage {
   /** times (ms) of recent tool calls, oldest first, bounded */
   readonly callTimes: number[] = [];
   readonly perToolTimes = new Map<string, number[]>();
-  lastSignature = '';
-  lastFingerprint = -1;
-  /** how many consecutive times the last signature was seen */
+  /** the last tool call */
+  lastCall: CallKey | null = null;
+  /** how many consecutive times the last call was seen */
   repeats = 0;
-  readonly signatureCounts = new Map<string, number>();
-  /** fingerprints of every signature seen (a cheap pre-test before comparing signatures) */
+  /** fingerprints of every call seen (a cheap pre-test before comparing calls) */
   readonly fingerprints = new Set<number>();
+  /** calls seen, bucketed by fingerprint, with counts; while every recorded key is flattened */
+  private calls: Map<number, { key: CallKey; count: number }[]> | null = new Map();
+  private distinctCalls = 0;
+  /** counts by signature string, once a call whose arguments are kept as a signature was recorded */
+  private signatureCounts: Map<string, number> | null = null;
   inputTokens = 0;
   outputTokens = 0;
   costUsd = 0;
   firstTime: number | undefined;
-}
 
-/**
- * A string identifying a tool call: tool name plus the JSON of its arguments. Native
- * JSON.stringify keeps this cheap on the hot path; producers emit arguments in a stable key
- * order, so the same call gives the same signature.
- */
-export function callSignature(tool: string, args: Record<string, JsonValue>): string {
-  let json: string;
-  try {
-    json = JSON.stringify(args);
-  } catch {
-    json = String(Object.keys(args));
-  }
-  return tool + '\u0000' + json;
-}
-
-function mix(h: number, x: number): number {
-  return Math.imul(h ^ x, 0x01000193) >>> 0;
-}
-
-function fingerprintValue(v: JsonValue | undefined, h: number, depth: number): number {
-  if (v === null || v === undefined) return mix(h, 1);
-  if (typeof v === 'string') {
-    h = mix(h, v.length + 7);
-    const n = v.length;
-    // all of a short string; the ends of a long one (equal fingerprints are confirmed by the full signature)
-    if (n <= 48) for (let i = 0; i < n; i++) h = mix(h, v.charCodeAt(i));
-    else {
-      for (let i = 0; i < 24; i++) h = mix(h, v.charCodeAt(i));
-      for (let i = n - 24; i < n; i++) h = mix(h, v.charCodeAt(i));
+  /** How many recorded calls had this call's signature. */
+  timesSeen(key: CallKey): number {
+    if (this.signatureCounts !== null) return this.signatureCounts.get(key.signature()) ?? 0;
+    const calls = this.calls as Map<number, { key: CallKey; count: number }[]>;
+    if (key.flattened) {
+      // equal flat keys have equal fingerprints
+      const bucket = calls.get(key.fingerprint);
+      if (bucket !== undefined) for (const e of bucket) if (e.key.same(key)) return e.count;
+      return 0;
     }
-    return h;
+    // a signature-only key against flattened ones (rare): compare signatures; each is distinct
+    for (const bucket of calls.values()) for (const e of bucket) if (e.key.same(key)) return e.count;
+    return 0;
   }
-  if (typeof v === 'number') return mix(h, (v * 1000) | 0);
-  if (typeof v === 'boolean') return mix(h, v ? 3 : 5);
-  if (depth > 16) return h;
-  if (Array.isArray(v)) {
-    h = mix(h, 11 + v.length);
-    for (const x of v) h = fingerprintValue(x, h, depth + 1);
-    return h;
+
+  /** Count one call (distinct calls are bounded, as before: new ones beyond 10,000 are not counted). */
+  countCall(key: CallKey): void {
+    if (this.signatureCounts === null && !key.flattened) {
+      // from here on count by signature, as every key can give one
+      const bySig = new Map<string, number>();
+      for (const bucket of (this.calls as Map<number, { key: CallKey; count: number }[]>).values()) for (const e of bucket) bySig.set(e.key.signature(), e.count);
+      this.signatureCounts = bySig;
+      this.calls = null;
+    }
+    const counts = this.signatureCounts;
+    if (counts !== null) {
+      const sig = key.signature();
+      if (counts.size < MAX_DISTINCT_CALLS || counts.has(sig)) counts.set(sig, (counts.get(sig) ?? 0) + 1);
+      return;
+    }
+    const calls = this.calls as Map<number, { key: CallKey; count: number }[]>;
+    let bucket = calls.get(key.fingerprint);
+    if (bucket !== undefined) {
+      for (const e of bucket) {
+        if (e.key.same(key)) {
+          e.count++;
+          return;
+        }
+      }
+    }
+    if (this.distinctCalls >= MAX_DISTINCT_CALLS) return;
+    if (bucket === undefined) calls.set(key.fingerprint, (bucket = []));
+    bucket.push({ key, count: 1 });
+    this.distinctCalls++;
   }
-  for (const k of Object.keys(v)) h = fingerprintValue(v[k], fingerprintValue(k, h, depth), depth + 1);
-  return h;
 }
 
-/** A cheap 32-bit fingerprint of a call; different fingerprints mean different calls. */
-export function callFingerprint(tool: string, args: Record<string, JsonValue>): number {
-  return fingerprintValue(args, fingerprintValue(tool, 0x811c9dc5, 0), 0);
-}
+export { callFingerprint, callSignature } from './call-key.js';
 
 export class RunState {
   readonly taint = new RunTaint();
@@ -111,13 +117,12 @@ export class RunState {
         times.push(now);
         if (times.length > MAX_TIMES) times.shift();
       }
-      const fp = callFingerprint(event.tool, event.args);
-      const sig = callSignature(event.tool, event.args);
-      u.repeats = fp === u.lastFingerprint && sig === u.lastSignature ? u.repeats + 1 : 1;
-      u.lastSignature = sig;
-      u.lastFingerprint = fp;
-      u.fingerprints.add(fp);
-      if (u.signatureCounts.size < 10_000 || u.signatureCounts.has(sig)) u.signatureCounts.set(sig, (u.signatureCounts.get(sig) ?? 0) + 1);
+      const key = callKey(event.tool, event.args);
+      const last = u.lastCall;
+      u.repeats = last !== null && last.fingerprint === key.fingerprint && key.same(last) ? u.repeats + 1 : 1;
+      u.lastCall = key;
+      u.fingerprints.add(key.fingerprint);
+      u.countCall(key);
     } else if (event.kind === 'llm.request') {
       u.llmCalls++;
     } else if (event.kind === 'llm.response' && event.usage !== undefined) {

@@ -50,6 +50,8 @@ export interface TextInput {
   text: string;
   /** field path inside the event: `args.to`, `result.body`, `messages[2].content` */
   field: string;
+  /** `fieldLeaf(field)`: the last key of the path, lower-cased, without indices (set by `eventTexts`) */
+  leaf?: string;
   direction: Direction;
   kind: EventKind;
   /** tool name for `tool.call` / `tool.result` / tool calls inside `llm.response` */

@@ -11,7 +11,6 @@
 
 import type { JsonValue, StreamEvent } from '../../events/types.js';
 import { excerptAround } from '../canonicalize.js';
-import { fieldLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled } from '../pack.js';
 import { argLeaves } from '../provenance/index.js';
@@ -41,6 +40,10 @@ const DESTINATION_ARGS = new Set([
   'server', 'bucket', 'repo', 'repository', 'remote', 'chat_id', 'friend', 'contact', 'shared_with', 'share_with', 'email_id_to',
 ]);
 
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 /** URLs with a network scheme, found from each `://` (linear, no regex over the whole text). */
 export function urlSpans(text: string): [number, number][] {
   const out: [number, number][] = [];
@@ -50,7 +53,7 @@ export function urlSpans(text: string): [number, number][] {
     if (p < 0 || out.length > 64) return out;
     from = p + 3;
     let s = p;
-    while (s > 0 && p - s < 8 && /[a-z]/i.test(text[s - 1] as string)) s--;
+    while (s > 0 && p - s < 8 && isAsciiLetter(text.charCodeAt(s - 1))) s--;
     const scheme = text.slice(s, p).toLowerCase();
     if (scheme !== 'http' && scheme !== 'https' && scheme !== 'ftp' && scheme !== 'ws' && scheme !== 'wss') continue;
     let e = p + 3;
@@ -94,7 +97,10 @@ function destinationsIn(value: string, isDestArg: boolean): string[] {
   // an IBAN is a destination when it is (nearly) the whole value, not when it is data in a body
   if (value.length <= 64) for (const [s, e] of ibanSpans(value)) out.push(value.slice(s, e));
   if (out.length <= 1) return out.length === 1 && (out[0] as string).length >= 4 ? out : [];
-  return [...new Set(out)].filter((d) => d.length >= 4);
+  // distinct, in first-seen order
+  const unique: string[] = [];
+  for (const d of out) if (d.length >= 4 && !unique.includes(d)) unique.push(d);
+  return unique;
 }
 
 export class DataExfiltrationPack implements FrameworkPack {
@@ -148,11 +154,11 @@ export class DataExfiltrationPack implements FrameworkPack {
   private checkCall(tool: string, args: Record<string, JsonValue>, prefix: string, run: RunState, out: FrameworkFinding[]): void {
     const kind = this.sinkKind(tool);
     if (kind === null || isDisabled(this.config, 'untrusted-destination')) return;
-    for (const [field, value] of argLeaves(args, prefix)) {
-      const isDest = this.destArgs.has(fieldLeaf(field));
+    for (const [field, value, leaf] of argLeaves(args, prefix)) {
+      const isDest = this.destArgs.has(leaf);
       if (kind === 'query' && !carriesQueryData(value)) continue;
       for (const dest of destinationsIn(value, isDest && kind === 'full')) {
-        if (this.allowed(dest)) continue;
+        if (this.allow.length > 0 && this.allowed(dest)) continue;
         if (run.taint.origin(dest) !== 'untrusted-only') continue;
         const at = value.toLowerCase().indexOf(dest.toLowerCase());
         const start = at < 0 ? 0 : at;

@@ -6,7 +6,7 @@
 
 import type { Action, Severity } from '../../engine/decision.js';
 import type { StreamEvent } from '../../events/types.js';
-import { fieldLeaf } from '../event-text.js';
+import { inputLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled, makeFinding } from '../pack.js';
 import { toolAction } from '../provenance/tool-actions.js';
@@ -136,13 +136,14 @@ export class DestructiveCommandsPack implements FrameworkPack {
   }
 
   scanText(input: TextInput, out: FrameworkFinding[]): void {
-    const leaf = fieldLeaf(input.field);
+    const leaf = inputLeaf(input);
     const toolWords = input.tool === undefined ? [] : toolAction(input.tool).words;
     const isShell = this.commandArgs.has(leaf) || toolWords.some((w) => SHELL_TOOL_WORDS.has(w)) && !this.sqlArgs.has(leaf);
     const isSql = this.sqlArgs.has(leaf) || toolWords.some((w) => SQL_TOOL_WORDS.has(w)) || looksLikeSql(input.text);
     const hits: Hit[] = [];
     if (isShell) this.shell(input.text, hits);
     if (isSql && !isShell) this.sql(input.text, 0, hits);
+    if (hits.length === 0) return;
     const seen = new Set<string>();
     for (const h of hits) {
       const key = `${h.rule}:${h.start}`;

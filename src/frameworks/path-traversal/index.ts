@@ -9,7 +9,7 @@
 
 import type { StreamEvent } from '../../events/types.js';
 import { canonicalText, percentDecodeDeep } from '../canonicalize.js';
-import { fieldLeaf } from '../event-text.js';
+import { inputLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled, makeFinding } from '../pack.js';
 import { toolAction } from '../provenance/tool-actions.js';
@@ -111,12 +111,17 @@ export class PathTraversalPack implements FrameworkPack {
   }
 
   check(_event: StreamEvent, texts: readonly TextInput[], _run: RunState | undefined, out: FrameworkFinding[]): void {
+    let lastTool: string | undefined;
+    let fileTool = false;
     for (const t of texts) {
       if (t.direction !== 'agent_outbound') continue;
-      const leaf = fieldLeaf(t.field);
-      const fileTool = t.tool !== undefined && toolAction(t.tool).words.some((w) => FILE_TOOL_WORDS.has(w));
-      if (!PATHLIKE.test(t.text)) continue;
-      if (this.pathArgs.has(leaf) || (fileTool && t.text.length < 1024 && /[/\\]/.test(t.text))) this.scanText(t, out);
+      if (t.tool !== lastTool) {
+        lastTool = t.tool;
+        fileTool = t.tool !== undefined && toolAction(t.tool).words.some((w) => FILE_TOOL_WORDS.has(w));
+      }
+      // the cheap tests (argument name, tool) first; the path-likeness regex only for candidates
+      if (!(this.pathArgs.has(inputLeaf(t)) || (fileTool && t.text.length < 1024 && /[/\\]/.test(t.text)))) continue;
+      if (PATHLIKE.test(t.text)) this.scanText(t, out);
     }
   }
 

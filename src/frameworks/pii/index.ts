@@ -93,6 +93,14 @@ function isHostChar(c: number): boolean {
   return isAlnum(c) || c === 45 || c === 46;
 }
 
+function lettersOnly(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
 interface Hit {
   entity: PiiEntity;
   start: number;
@@ -108,9 +116,9 @@ function scanEmails(text: string, hits: Hit[]): void {
     let e = at + 1;
     while (e < text.length && e - at < 255 && isHostChar(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-    const host = text.slice(at + 1, e);
-    const dot = host.lastIndexOf('.');
-    if (s < at && dot > 0 && /^[a-z]{2,24}$/i.test(host.slice(dot + 1))) hits.push({ entity: 'email', start: s, end: e });
+    // a dot in the host after its first character, then a top-level label of 2–24 letters
+    const dot = text.lastIndexOf('.', e - 1);
+    if (s < at && dot > at + 1 && e - dot - 1 >= 2 && e - dot - 1 <= 24 && lettersOnly(text, dot + 1, e)) hits.push({ entity: 'email', start: s, end: e });
     at = text.indexOf('@', Math.max(e, at + 1));
   }
 }
@@ -305,15 +313,12 @@ export function scanPii(text: string, enabled: ReadonlySet<PiiEntity>): Hit[] {
   if (enabled.has('email') && text.indexOf('@') >= 0) scanEmails(text, hits);
   if (enabled.has('ip-address') && text.indexOf(':') >= 0) scanIpv6(text, hits);
   const iban = enabled.has('iban');
-  const re = new RegExp(DIGIT.source, 'g');
   let next = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const d = m.index;
-    if (d < next) {
-      re.lastIndex = next;
-      continue;
-    }
+  for (;;) {
+    // the next digit at or after `next`: RegExp test searches natively and allocates no match
+    DIGIT.lastIndex = next;
+    if (!DIGIT.test(text)) break;
+    const d = DIGIT.lastIndex - 1;
     // IBAN: two letters, two digits, at a word start
     if (iban && d >= 2 && d + 13 <= text.length) {
       const s = d - 2;
@@ -324,14 +329,12 @@ export function scanPii(text: string, enabled: ReadonlySet<PiiEntity>): Hit[] {
         scanIbanAt(text, s, hits);
         if (hits.length > before) {
           next = (hits[hits.length - 1] as Hit).end;
-          re.lastIndex = next;
           continue;
         }
       }
     }
     const end = classifyNumber(text, d, hits);
     next = Math.max(d + 1, end);
-    re.lastIndex = next;
   }
   if (hits.length <= 1) return hits.length === 1 && enabled.has((hits[0] as Hit).entity) ? hits : [];
   hits.sort((a, b) => a.start - b.start || b.end - a.end);

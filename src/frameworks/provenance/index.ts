@@ -9,7 +9,7 @@
 
 import type { JsonValue, StreamEvent } from '../../events/types.js';
 import { base64TextSpans, excerptAround } from '../canonicalize.js';
-import { fieldLeaf } from '../event-text.js';
+import { fieldLeaf, keyLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled } from '../pack.js';
 import type { RunState } from '../run-state.js';
@@ -35,19 +35,24 @@ export function isConsequential(tool: string, cfg: ProvenanceConfig | undefined)
   return !toolAction(tool).readOnly;
 }
 
-/** Argument leaves of a call as (field, value) pairs, strings and numbers only. */
-export function argLeaves(args: Record<string, JsonValue>, prefix = 'args'): [string, string][] {
-  const out: [string, string][] = [];
-  walkLeaves(args, prefix, 0, out);
+/** Argument leaves of a call as (field, value, fieldLeaf(field)) triples, strings and numbers only. */
+export function argLeaves(args: Record<string, JsonValue>, prefix = 'args'): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  walkLeaves(args, prefix, fieldLeaf(prefix), 0, out);
   return out;
 }
 
-function walkLeaves(v: JsonValue, path: string, depth: number, out: [string, string][]): void {
+function walkLeaves(v: JsonValue, path: string, leaf: string, depth: number, out: [string, string, string][]): void {
   if (out.length > 512 || depth > 12 || v === null) return;
-  if (typeof v === 'string') out.push([path, v]);
-  else if (typeof v === 'number') out.push([path, String(v)]);
-  else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walkLeaves(v[i] as JsonValue, `${path}[${i}]`, depth + 1, out);
-  else if (typeof v === 'object') for (const k of Object.keys(v)) walkLeaves(v[k] as JsonValue, `${path}.${k}`, depth + 1, out);
+  if (typeof v === 'string') out.push([path, v, leaf]);
+  else if (typeof v === 'number') out.push([path, String(v), leaf]);
+  else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walkLeaves(v[i] as JsonValue, `${path}[${i}]`, leaf, depth + 1, out);
+  else if (typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      const child = `${path}.${k}`;
+      walkLeaves(v[k] as JsonValue, child, keyLeaf(k, child), depth + 1, out);
+    }
+  }
 }
 
 export class ProvenancePack implements FrameworkPack {
@@ -103,9 +108,9 @@ export class ProvenancePack implements FrameworkPack {
     const grounded = groundedIn(tool, taint.trustedWords());
     const ignore = this.ignore;
     const tainted: [string, string][] = [];
-    for (const [field, value] of argLeaves(args, prefix)) {
+    for (const [field, value, leaf] of argLeaves(args, prefix)) {
       // destinations and ids are short; long free text is judged by the exfiltration pack
-      if (value.length < 4 || value.length > 200 || ignore.has(fieldLeaf(field))) continue;
+      if (value.length < 4 || value.length > 200 || ignore.has(leaf)) continue;
       if (taint.origin(value) === 'untrusted-only') tainted.push([field, value]);
     }
     if (taint.injected && (!grounded || tainted.length > 0) && !isDisabled(this.config, 'injected-instruction-followed')) {

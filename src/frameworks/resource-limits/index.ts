@@ -10,7 +10,7 @@ import type { JsonValue, StreamEvent } from '../../events/types.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled } from '../pack.js';
 import type { RunState } from '../run-state.js';
-import { callFingerprint, callSignature } from '../run-state.js';
+import { callFingerprint, callKey } from '../call-key.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
 import type { Action, Severity } from '../../engine/decision.js';
 
@@ -73,14 +73,15 @@ export class ResourceLimitsPack implements FrameworkPack {
 
   private checkCall(tool: string, args: Record<string, JsonValue>, time: number | undefined, run: RunState, out: FrameworkFinding[]): void {
     const u = run.usage;
-    // the full signature is only built when the cheap fingerprint says this call was seen before
+    // the full key is only built when the cheap fingerprint says this call was seen before
     const fp = callFingerprint(tool, args);
     let consecutive = 1;
     let total = 1;
     if (u.fingerprints.has(fp)) {
-      const sig = callSignature(tool, args);
-      consecutive = fp === u.lastFingerprint && sig === u.lastSignature ? u.repeats + 1 : 1;
-      total = (u.signatureCounts.get(sig) ?? 0) + 1;
+      const key = callKey(tool, args, fp);
+      const last = u.lastCall;
+      consecutive = last !== null && last.fingerprint === fp && key.same(last) ? u.repeats + 1 : 1;
+      total = u.timesSeen(key) + 1;
     }
     if (consecutive > this.c.maxIdenticalConsecutive) this.push(out, 'tool-loop', 'medium', 'block', `\`${tool}\` called ${consecutive} times in a row with the same arguments`, 'tool', tool);
     else if (total > this.c.maxIdenticalTotal) this.push(out, 'tool-loop', 'medium', 'block', `\`${tool}\` called ${total} times with the same arguments`, 'tool', tool);

@@ -157,6 +157,10 @@ export class TokenScanner {
   private readonly anchoredFirst = new Uint8Array(128);
   private readonly looseFirst = new Uint8Array(128);
   private readonly flags = new Uint8Array(128);
+  /** characters that can occur anywhere inside a match (look-behind, prefix or body), 1 = yes */
+  private readonly spanChars = new Uint8Array(128);
+  /** the shortest possible match (required look-behind + prefix + minimum body) */
+  private readonly minMatch: number;
 
   constructor(
     readonly patterns: readonly TokenPattern[],
@@ -183,6 +187,23 @@ export class TokenScanner {
         }
       }
     }
+    // A match is one contiguous run of span characters at least `minMatch` long, so `scan` only
+    // has to visit such runs: in prose and JSON most words are shorter than any token.
+    let minMatch = Number.POSITIVE_INFINITY;
+    const span = this.spanChars;
+    const addTable = (t: ClassTable): void => {
+      for (let c = 0; c < 128; c++) if (t[c] === 1) span[c] = 1;
+    };
+    for (const pattern of patterns) {
+      addTable(CLASS_TABLES[pattern.body]);
+      if ((pattern.back ?? 0) > 0 || (pattern.backMax ?? 0) > 0) addTable(CLASS_TABLES[pattern.backClass ?? pattern.body]);
+      for (const prefix of pattern.prefixes) {
+        const forms = pattern.ci ? [prefix, prefix.toLowerCase(), prefix.toUpperCase()] : [prefix];
+        for (const form of forms) for (let k = 0; k < form.length; k++) span[form.charCodeAt(k)] = 1;
+        minMatch = Math.min(minMatch, (pattern.back ?? 0) + prefix.length + pattern.min);
+      }
+    }
+    this.minMatch = Number.isFinite(minMatch) ? minMatch : 0;
     // longer prefixes first, so `sk-ant-` wins over `sk-`
     const byLength = (x: Entry, y: Entry): number => y.prefix.length - x.prefix.length;
     for (const b of this.buckets) b?.sort(byLength);
@@ -191,9 +212,41 @@ export class TokenScanner {
     for (let c = 0; c < 128; c++) this.flags[c] = (BREAKERS[c] as number) | (this.anchoredFirst[c] === 1 ? 2 : 0) | (this.looseFirst[c] === 1 ? 4 : 0);
   }
 
-  /** All non-overlapping matches, left to right. One pass; each position costs a table lookup. */
+  /**
+   * All non-overlapping matches, left to right; the same as `scanRange(text, 0, text.length)`.
+   * First finds the runs of span characters at least `minMatch` long, probing the last character
+   * of each window so that short words are mostly stepped over rather than read; then scans
+   * only those runs. Each run starts after a character no match can contain, so a run is scanned
+   * in the same state (word boundary before it) as a scan from the start would reach it in.
+   */
   scan(text: string, out: TokenMatch[] = []): TokenMatch[] {
-    return this.scanRange(text, 0, text.length, out);
+    const need = this.minMatch;
+    const n = text.length;
+    if (need < 2) return this.scanRange(text, 0, n, out);
+    const span = this.spanChars;
+    let i = 0;
+    while (i + need <= n) {
+      // is [i, i + need) all span characters? read it from the end: the first miss moves i past it
+      let k = i + need - 1;
+      while (k >= i) {
+        const c = text.charCodeAt(k);
+        if (c >= 128 || span[c] === 0) break;
+        k--;
+      }
+      if (k >= i) {
+        i = k + 1;
+        continue;
+      }
+      let e = i + need;
+      while (e < n) {
+        const c = text.charCodeAt(e);
+        if (c >= 128 || span[c] === 0) break;
+        e++;
+      }
+      this.scanRange(text, i, e, out);
+      i = e + 1;
+    }
+    return out;
   }
 
   /**

@@ -6,7 +6,7 @@
 
 import type { StreamEvent } from '../../events/types.js';
 import type { Direction } from '../../events/types.js';
-import { fieldLeaf } from '../event-text.js';
+import { inputLeaf } from '../event-text.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, isDisabled, makeFinding } from '../pack.js';
 import type { RunState } from '../run-state.js';
@@ -103,6 +103,8 @@ export class SsrfPack implements FrameworkPack {
     }
     // proxy-style paths and redirect parameters that carry an internal address
     const rest = u.rest;
+    // the pattern needs a dotted number or one of the two names; most paths have neither
+    if (!((rest.indexOf('.') >= 0 && /\d/.test(rest)) || rest.indexOf('localhost') >= 0 || rest.indexOf('metadata.google.internal') >= 0)) return;
     const re = /(?:^|[^0-9.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![0-9.])|(?:\/\/|@|=|\/)(?:localhost|metadata\.google\.internal)(?=[:/?#&]|$)/g;
     for (const m of rest.matchAll(re)) {
       const ip = m[1];
@@ -141,7 +143,7 @@ export class SsrfPack implements FrameworkPack {
       this.judgeUrl(u, s, e, hits);
     }
     // a bare host in a host-like argument
-    if (!found && input.kind !== 'llm.request' && HOST_ARGS.has(fieldLeaf(input.field)) && text.length <= 255 && !/\s/.test(text.trim())) {
+    if (!found && input.kind !== 'llm.request' && HOST_ARGS.has(inputLeaf(input)) && text.length <= 255 && !/\s/.test(text.trim())) {
       const u = parseUrl('http://' + text.trim().replace(/^\/\//, ''));
       if (u !== null) this.judgeUrl(u, 0, text.length, hits);
     }
