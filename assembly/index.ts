@@ -123,6 +123,8 @@ let pendCount: i32 = 0;
 let stateBase: usize = 0;
 /** per DFA, 8 bytes: how many ASCII bytes leave its start state (0xff: more than 4), then those bytes */
 let leaveBase: usize = 0;
+/** per string set, 8 bytes: the shortest and longest member in bytes (a value outside never hashes) */
+let setLenBase: usize = 0;
 let maxRuns: i32 = 0;
 let strArea: usize = 0;
 let strCap: usize = 0;
@@ -204,12 +206,14 @@ export function rt_load(runs: i32, valueCap: i32): i32 {
   outBase = align8(valuesBase + <usize>valueCap * VALUE_BYTES);
   pendBase = align8(outBase + (<usize>nPol << 2));
   leaveBase = align8(pendBase + (<usize>pendCap << 4));
-  stateBase = align8(leaveBase + (<usize>nDfas << 3));
+  setLenBase = align8(leaveBase + (<usize>nDfas << 3));
+  stateBase = align8(setLenBase + (<usize>nSets << 3));
   strArea = align8(stateBase + (<usize>runs * <usize>stateWords << 3));
   strCap = 65536;
   if (!ensureMemory(strArea + strCap)) return S_NO_MEMORY;
   memory.fill(slotTable, 0, strArea - slotTable);
   computeLeaveSets();
+  computeSetLengths();
   pendCount = 0;
   loaded = true;
   return S_OK;
@@ -481,6 +485,7 @@ function bytesEqual(a: usize, b: usize, n: i32): bool {
   return memory.compare(a, b, <usize>n) == 0;
 }
 
+@inline
 function test(op: i32, slot: i32, arg: i32): bool {
   const base = slotTable + (<usize>slot << 3);
   const first = load<i32>(base);
@@ -500,6 +505,7 @@ function validString(v: usize): bool {
   return off >= strArea && len <= strCap && off + len <= strArea + strCap;
 }
 
+@inline
 function testValue(op: i32, arg: i32, v: usize): bool {
   const type = load<i32>(v);
   const x = load<f64>(v, 16);
@@ -604,6 +610,29 @@ function skipStartWide(q: usize, end: usize, leave: usize, nLeave: i32): usize {
   return q;
 }
 
+/** For each set, the byte lengths of its shortest and longest string member (empty: 1 > 0). */
+function computeSetLengths(): void {
+  for (let i = 0; i < nSets; i++) {
+    const r = setsBase + (<usize>(i * SET_WORDS) << 2);
+    const table = img + <usize>load<i32>(r);
+    const mask = load<i32>(r, 4);
+    let lo = 0x7fffffff;
+    let hi = -1;
+    if (load<i32>(r, 20) > 0) {
+      for (let j = 0; j <= mask; j++) {
+        const si = load<i32>(table + (<usize>j << 2));
+        if (si < 0) continue;
+        const n = strLen(si);
+        if (n < lo) lo = n;
+        if (n > hi) hi = n;
+      }
+    }
+    const out = setLenBase + (<usize>i << 3);
+    store<i32>(out, lo);
+    store<i32>(out, hi, 4);
+  }
+}
+
 /**
  * For each DFA, the ASCII bytes that move it out of its start state, when there are at most 4:
  * dfaMatch then skips start-state text 16 bytes at a time. Derived from the validated stay map.
@@ -655,6 +684,8 @@ function inSet(idx: i32, type: i32, v: usize, x: f64): bool {
   const mask = load<i32>(r, 4);
   const p = <usize>load<i32>(v, 4);
   const n = load<i32>(v, 8);
+  const lens = setLenBase + (<usize>idx << 3);
+  if (n < load<i32>(lens) || n > load<i32>(lens, 4)) return false;
   let h = fnv1a(p, n) & mask;
   for (let probes = 0; probes <= mask; probes++) {
     const si = load<i32>(table + (<usize>h << 2));
