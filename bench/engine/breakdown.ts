@@ -22,6 +22,8 @@ export function breakdownSteps(bundle: Bundle, cascade: Contender, handJs: Conte
   }
   if (typeof kernel.x.rt_eval !== 'function' || kernel.x.rt_eval.length !== 5) return 'rt_eval no longer takes (bucket, run, now, hlo, hhi)';
   const projector = new Projector(program.slots);
+  // the engine keeps each bucket's generated projection; so does this rebuild
+  const projections = program.buckets.map((plan) => (plan.size > 0 ? projector.compile(plan.slots) : undefined));
   const toolIds = new Map(program.tools.map((t, i) => [t, i]));
   const kind = EVENT_KINDS.indexOf('tool.call');
   const nTools = program.tools.length;
@@ -33,9 +35,9 @@ export function breakdownSteps(bundle: Bundle, cascade: Contender, handJs: Conte
       engine: 'step 2: + projection',
       sync: true,
       evaluate: (e) => {
-        const plan = program.buckets[bucketOf(e)]!;
-        if (plan.size === 0) return undefined;
-        projector.project(kernel, e, plan.slots);
+        const project = projections[bucketOf(e)];
+        if (project === undefined) return undefined;
+        project(e, projector, kernel);
         return 1;
       },
     },
@@ -44,9 +46,9 @@ export function breakdownSteps(bundle: Bundle, cascade: Contender, handJs: Conte
       sync: true,
       evaluate: (e) => {
         const b = bucketOf(e);
-        const plan = program.buckets[b]!;
-        if (plan.size === 0) return undefined;
-        projector.project(kernel, e, plan.slots);
+        const project = projections[b];
+        if (project === undefined) return undefined;
+        project(e, projector, kernel);
         return kernel.x.rt_eval(b, -1, 0, 0, 0) === 0 ? undefined : 1;
       },
     },
