@@ -1,11 +1,11 @@
-// The single-call payload: event and context in chunks under 1 KiB, the context decoded on the
-// policy's first use of it (a Proxy over a plain object), and `evaluatePolicies`, which encodes
-// one event once for several policies. What a policy sees must not change with any of it.
+// The single-call payload: event and context in chunks under 1 KiB, a context of 512+ chars
+// decoded on the policy's first use of it (a Proxy over a plain object), and `evaluatePolicies`,
+// which encodes one event once for several policies. What a policy sees must not change with any of it.
 
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSandboxHost, MARSHAL_FORMATS, type RunContextForPolicies, type SandboxVerdict } from '../../src/sandbox/index.js';
-import { CHUNK_CHARS, MAX_CHUNKED_CHARS } from '../../src/sandbox/marshal.js';
+import { CHUNK_CHARS, encodeCall, LAZY_CONTEXT_MIN_CHARS, MAX_CHUNKED_CHARS } from '../../src/sandbox/marshal.js';
 import { ALWAYS_PASS, context, ECHO, policy, reasoning, REFUND_LIMIT, refundCall } from './fixtures.js';
 
 const hosts = MARSHAL_FORMATS.map((marshal) => {
@@ -53,8 +53,14 @@ function message(v: SandboxVerdict): string {
 }
 
 describe.each(hosts)('$marshal', ({ h }) => {
-  it('the context behaves as a plain object: keys, descriptors, prototype, `in`, freezing', () => {
-    const ctx = JSON.parse('{"runId":"run-1","mode":"enforce","toString":"t","__proto__":{"p":1},"metadata":{"a":1}}') as RunContextForPolicies;
+  // a short context is decoded before the call, a long one on first use: both must look the same
+  it.each([
+    ['short', 1],
+    ['long (decoded on first use)', LAZY_CONTEXT_MIN_CHARS],
+  ])('the %s context behaves as a plain object: keys, descriptors, prototype, `in`, freezing', (_, pad) => {
+    const ctx = JSON.parse(
+      `{"runId":"run-1","mode":"enforce","toString":"t","__proto__":{"p":1},"metadata":{"a":"${'x'.repeat(pad)}"}}`,
+    ) as RunContextForPolicies;
     const r = JSON.parse(message(h.evaluate('t', 'inspect', refundCall(1), ctx))) as Record<string, unknown>;
     const plain = JSON.parse(JSON.stringify(ctx)) as object;
     expect(r).toEqual({
@@ -75,11 +81,11 @@ describe.each(hosts)('$marshal', ({ h }) => {
     });
   });
 
-  it('a policy that changes its context changes only its own copy', () => {
-    const ctx = { ...context, history: [reasoning('a')] };
+  it.each([1, LAZY_CONTEXT_MIN_CHARS])('a policy that changes its context changes only its own copy (%i-char history)', (n) => {
+    const ctx = { ...context, history: [reasoning('a'.repeat(n))] };
     expect(h.evaluate('t', 'mutate', refundCall(1), ctx)).toMatchObject({ status: 'ok', violation: false });
     expect(JSON.parse(message(h.evaluate('t', 'echo', refundCall(1), ctx)))).toEqual({ event: refundCall(1), context: ctx });
-    expect(ctx).toEqual({ ...context, history: [reasoning('a')] });
+    expect(ctx).toEqual({ ...context, history: [reasoning('a'.repeat(n))] });
   });
 
   it('delivers payloads of every size, split anywhere, intact (surrogate pairs and two-byte text too)', () => {
@@ -119,6 +125,25 @@ describe.each(hosts)('$marshal', ({ h }) => {
   it('evaluatePolicies keeps a time limit per policy: a busy loop times out alone', () => {
     const vs = h.evaluatePolicies('t', ['refund', 'busy', 'refund', 'echo'], refundCall(900), context);
     expect(vs.map((v) => (v.status === 'error' ? v.error.code : v.violation))).toEqual([true, 'timeout', true, true]);
+  });
+});
+
+describe('encodeCall', () => {
+  it('defers the decode of contexts from LAZY_CONTEXT_MIN_CHARS chars on, and only of maps', () => {
+    const lazyFlag = (format: 'json' | 'msgpack', ctx: unknown): unknown => encodeCall(format, refundCall(1), ctx).args(0, 0)[3];
+    const long = { ...context, metadata: { note: 'n'.repeat(LAZY_CONTEXT_MIN_CHARS) } };
+    for (const format of ['json', 'msgpack'] as const) {
+      expect(lazyFlag(format, context)).toBe(0);
+      expect(lazyFlag(format, long)).toBe(1);
+      expect(lazyFlag(format, ['n'.repeat(LAZY_CONTEXT_MIN_CHARS)])).toBe(0);
+    }
+  });
+
+  it('splits text into chunks under 1 KiB, up to MAX_CHUNKED_CHARS', () => {
+    const parts = (n: number): number => encodeCall('json', { kind: 'reasoning', runId: 'r', text: 'a'.repeat(n) }, context).args(0, 0)[2] as number;
+    expect(parts(100)).toBe(1);
+    expect(parts(3 * CHUNK_CHARS)).toBe(4);
+    expect(parts(MAX_CHUNKED_CHARS + 1)).toBe(1);
   });
 });
 

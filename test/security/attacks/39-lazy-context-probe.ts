@@ -1,7 +1,7 @@
 import { defineAttack } from '../attack.js';
 
-// The context reaches a policy as a Proxy that decodes it on first use (isolate-runtime.ts). The
-// attack looks for anything of the runtime behind it: hidden keys or symbols, a handler it can
+// A context of 512+ chars reaches a policy as a Proxy that decodes it on first use
+// (isolate-runtime.ts); this one carries a history to be that long. The attack looks for anything of the runtime behind it: hidden keys or symbols, a handler it can
 // reach, a prototype other than Object.prototype; then re-prototypes and freezes its copy before
 // first use and stashes it, to see whether that leaks into the host or the next decode.
 export default defineAttack({
@@ -27,8 +27,14 @@ export function evaluate(event, context) {
   stash = context;
   return { violation: true, message: seen.join(' ') };
 }`,
+  context: {
+    runId: 'run-1',
+    mode: 'enforce',
+    metadata: { tenant: 'attacker' },
+    history: Array.from({ length: 12 }, (_, i) => ({ kind: 'reasoning' as const, runId: 'run-1', text: `step ${i} of the attacker's own run` })),
+  },
   expect: {
     verdict: 'violation',
-    message: /^polluted=true frozenWrite=true keys=runId,mode,metadata symbols=0 proto=true tenant=attacker ctor=true$/,
+    message: /^polluted=true frozenWrite=true keys=runId,mode,metadata,history symbols=0 proto=true tenant=attacker ctor=true$/,
   },
 });
