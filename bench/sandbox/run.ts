@@ -89,6 +89,7 @@ async function main(): Promise<void> {
         { name: 'refund', code: POLICY_SOURCE },
         { name: 'refund-ctx', code: POLICY_CTX_SOURCE },
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-${i}`, code: POLICY_SOURCE })),
+        ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-ctx-${i}`, code: POLICY_CTX_SOURCE })),
       ]);
       if (!r.ok) throw new Error(JSON.stringify(r));
       return [f, h];
@@ -168,19 +169,25 @@ async function main(): Promise<void> {
   console.log('\n## N policies of one tenant on one event, 1 KB context, json (µs per policy, p50 of the whole call / N)\n');
   {
     const h = hosts.json;
-    console.log('| policies per event | N × evaluate | evaluatePolicies (encoded once) |\n|---|---|---|');
+    console.log('| policies per event | N × evaluate | evaluatePolicies (encoded once) | N × evaluate, policies read context | evaluatePolicies, policies read context |\n|---|---|---|---|---|');
     for (const n of [1, 4, 8]) {
       const names = ['refund', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `refund-${i}`)].slice(0, n);
+      const ctxNames = ['refund-ctx', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `refund-ctx-${i}`)].slice(0, n);
       const r = timeInterleaved(
         {
           separate: () => {
             for (const p of names) h.evaluate('bench', p, event, ctx1k);
           },
           together: () => h.evaluatePolicies('bench', names, event, ctx1k),
+          separateCtx: () => {
+            for (const p of ctxNames) h.evaluate('bench', p, event, ctx1k);
+          },
+          togetherCtx: () => h.evaluatePolicies('bench', ctxNames, event, ctx1k),
         },
         Math.ceil(ROUNDS / 2),
       );
-      console.log(`| ${n} | ${us(r['separate']!.p50 / n)} | ${us(r['together']!.p50 / n)} |`);
+      const cell = (k: string): string => us(r[k]!.p50 / n);
+      console.log(`| ${n} | ${cell('separate')} | ${cell('together')} | ${cell('separateCtx')} | ${cell('togetherCtx')} |`);
     }
   }
 
