@@ -11,7 +11,7 @@ export type { PolicyDefinition, ConditionDefinition, FieldTests } from './policy
 
 // engine
 export { createEngine, applyModifications, EngineError } from './engine/index.js';
-export type { Engine, EngineOptions, EvaluateOptions, EngineStats, CustomPolicyEvaluator } from './engine/index.js';
+export type { Engine, EngineOptions, EvaluateOptions, EngineStats, CustomPolicyEvaluator, CustomPolicyCall, CustomPolicyResult } from './engine/index.js';
 export { MODES, SEVERITIES, ACTIONS, OUTCOMES, effectiveMode } from './engine/decision.js';
 export type { Mode, Severity, Action, Outcome, Violation, Evidence, Modification, Decision, PolicyType } from './engine/decision.js';
 

@@ -1,6 +1,7 @@
 // Sandbox benchmarks: per-call latency (p50/p99) by context size and marshal format through the
-// real host, against the same policy as plain in-process JS; isolate creation; warm vs cold;
-// batch throughput; the child-process round trip.
+// real host, against the same policy as plain in-process JS; where one call's time goes; several
+// policies on one event (encoded once); isolate creation; warm vs cold; batch throughput; the
+// child-process round trip.
 //   node --no-node-snapshot --import tsx bench/sandbox/run.ts [--quick]
 // Prints markdown; results are recorded by hand in bench/RESULTS-sandbox.md.
 
@@ -8,6 +9,7 @@ import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import Benchmark from 'benchmark';
 import type { StreamEvent } from '../../src/events/types.js';
+import ivm from '../../src/native/isolated-vm.js';
 import { createSandboxHost, type MarshalFormat, type RunContextForPolicies } from '../../src/sandbox/index.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -20,6 +22,8 @@ const POLICY_BODY = `
   }
   return { violation: false };`;
 const POLICY_SOURCE = `export function evaluate(event, context) {${POLICY_BODY}\n}`;
+// the same check, gated on the context: the policy touches the context, so the isolate decodes it
+const POLICY_CTX_SOURCE = POLICY_SOURCE.replace("event.kind === 'tool.call'", "context.mode === 'enforce'");
 // the same policy as ordinary in-process JS, the baseline
 const inProcess = new Function('event', 'context', POLICY_BODY) as (e: StreamEvent, c: RunContextForPolicies) => { violation: boolean };
 
@@ -81,7 +85,12 @@ async function main(): Promise<void> {
   const hosts = Object.fromEntries(
     formats.map((f) => {
       const h = createSandboxHost({ marshal: f, batchMarshal: f, timeoutMs: 50, quarantineAfter: 1e9 });
-      const r = h.loadTenantPolicies('bench', [{ name: 'refund', code: POLICY_SOURCE }]);
+      const r = h.loadTenantPolicies('bench', [
+        { name: 'refund', code: POLICY_SOURCE },
+        { name: 'refund-ctx', code: POLICY_CTX_SOURCE },
+        ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-${i}`, code: POLICY_SOURCE })),
+        ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-ctx-${i}`, code: POLICY_CTX_SOURCE })),
+      ]);
       if (!r.ok) throw new Error(JSON.stringify(r));
       return [f, h];
     }),
@@ -90,23 +99,22 @@ async function main(): Promise<void> {
   const failures: Record<string, number> = {};
   // ---- 1. per-call latency by context size ----
   console.log('## per-call latency, warm isolate (µs)\n');
-  console.log('| context | event+context JSON bytes | in-process JS p50 / p99 | json p50 / p99 | msgpack p50 / p99 | structured-clone p50 / p99 |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| context | event+context JSON bytes | in-process JS p50 / p99 | json p50 / p99 | json, policy reads context | msgpack p50 / p99 | structured-clone p50 / p99 |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const size of [0, 1024, 16 * 1024]) {
     const ctx = contextOfSize(size);
     const bytes = JSON.stringify(event).length + JSON.stringify(ctx).length;
     const variants: Record<string, () => unknown> = { inproc: () => inProcess(event, ctx) };
-    for (const f of formats) {
-      const h = hosts[f];
-      variants[f] = () => {
-        const v = h.evaluate('bench', 'refund', event, ctx);
-        // a wall-clock timeout under load is a sample, not a crash; counted and reported
-        if (v.status !== 'ok') failures[f] = (failures[f] ?? 0) + 1;
-      };
-    }
+    const counted = (name: string, h: (typeof hosts)[MarshalFormat], policy: string) => () => {
+      const v = h.evaluate('bench', policy, event, ctx);
+      // a wall-clock timeout under load is a sample, not a crash; counted and reported
+      if (v.status !== 'ok') failures[name] = (failures[name] ?? 0) + 1;
+    };
+    for (const f of formats) variants[f] = counted(f, hosts[f], 'refund');
+    variants['json-ctx'] = counted('json-ctx', hosts.json, 'refund-ctx');
     const r = timeInterleaved(variants, size > 4096 ? Math.ceil(ROUNDS / 4) : ROUNDS);
     const cell = (k: string): string => `${us(r[k]!.p50)} / ${us(r[k]!.p99)}`;
-    console.log(`| ${size === 0 ? '0 B' : size === 1024 ? '1 KB' : '16 KB'} | ${bytes} | ${cell('inproc')} | ${cell('json')} | ${cell('msgpack')} | ${cell('structured-clone')} |`);
+    console.log(`| ${size === 0 ? '0 B' : size === 1024 ? '1 KB' : '16 KB'} | ${bytes} | ${cell('inproc')} | ${cell('json')} | ${cell('json-ctx')} | ${cell('msgpack')} | ${cell('structured-clone')} |`);
   }
 
   if (Object.keys(failures).length > 0) console.log(`\nfailed evaluations (timeouts under load): ${JSON.stringify(failures)}`);
@@ -131,16 +139,56 @@ async function main(): Promise<void> {
     trivial.loadTenantPolicies('bench', [{ name: 'noop', code: 'export function evaluate() { return { violation: false }; }' }]);
     const empty: RunContextForPolicies = { runId: 'r', mode: 'enforce' };
     const tiny: StreamEvent = { kind: 'reasoning', runId: 'r', text: '' };
+    // isolated-vm alone: the fixed cost of entering an isolate, with and without its per-call timer
+    const iso = new ivm.Isolate({ memoryLimit: 16 });
+    const ictx = iso.createContextSync();
+    const noopRef = ictx.evalClosureSync('return function () { return 0; }', [], { result: { reference: true } }) as ivm.Reference;
     const r = timeInterleaved({
       stringify: () => JSON.stringify(event) + JSON.stringify(ctx1k),
+      rawNoTimer: () => noopRef.applySync(undefined, []),
+      rawTimer: () => noopRef.applySync(undefined, [], { timeout: 50 }),
       noopPolicyTinyInput: () => trivial.evaluate('bench', 'noop', tiny, empty),
       fullCall: () => h.evaluate('bench', 'refund', event, ctx1k),
+      fullCallCtx: () => h.evaluate('bench', 'refund-ctx', event, ctx1k),
     });
+    const row = (label: string, k: string): void => console.log(`| ${label} | ${us(r[k]!.p50)} | ${us(r[k]!.p99)} |`);
     console.log('| step | p50 | p99 |\n|---|---|---|');
-    console.log(`| host JSON.stringify of event + 1 KB context | ${us(r['stringify']!.p50)} | ${us(r['stringify']!.p99)} |`);
-    console.log(`| whole call, no-op policy, ~50 B input (isolate entry + timeout timer + result) | ${us(r['noopPolicyTinyInput']!.p50)} | ${us(r['noopPolicyTinyInput']!.p99)} |`);
-    console.log(`| whole call, refund policy, 1 KB | ${us(r['fullCall']!.p50)} | ${us(r['fullCall']!.p99)} |`);
+    row('host JSON.stringify of event + 1 KB context', 'stringify');
+    row('isolated-vm: empty applySync, no timeout', 'rawNoTimer');
+    row('isolated-vm: empty applySync with `timeout` (arms and disarms its timer)', 'rawTimer');
+    row('whole call, no-op policy, ~50 B input (host bookkeeping + isolate entry + timer + result)', 'noopPolicyTinyInput');
+    row('whole call, refund policy, 1 KB (context not read: never decoded)', 'fullCall');
+    row('whole call, refund policy reading `context.mode`, 1 KB (context decoded)', 'fullCallCtx');
+    noopRef.release();
+    ictx.release();
+    iso.dispose();
     trivial.dispose();
+  }
+
+  // ---- 2b. pack once per event: one tenant's N policies on the same event ----
+  console.log('\n## N policies of one tenant on one event, 1 KB context, json (µs per policy, p50 of the whole call / N)\n');
+  {
+    const h = hosts.json;
+    console.log('| policies per event | N × evaluate | evaluatePolicies (encoded once) | N × evaluate, policies read context | evaluatePolicies, policies read context |\n|---|---|---|---|---|');
+    for (const n of [1, 4, 8]) {
+      const names = ['refund', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `refund-${i}`)].slice(0, n);
+      const ctxNames = ['refund-ctx', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `refund-ctx-${i}`)].slice(0, n);
+      const r = timeInterleaved(
+        {
+          separate: () => {
+            for (const p of names) h.evaluate('bench', p, event, ctx1k);
+          },
+          together: () => h.evaluatePolicies('bench', names, event, ctx1k),
+          separateCtx: () => {
+            for (const p of ctxNames) h.evaluate('bench', p, event, ctx1k);
+          },
+          togetherCtx: () => h.evaluatePolicies('bench', ctxNames, event, ctx1k),
+        },
+        Math.ceil(ROUNDS / 2),
+      );
+      const cell = (k: string): string => us(r[k]!.p50 / n);
+      console.log(`| ${n} | ${cell('separate')} | ${cell('together')} | ${cell('separateCtx')} | ${cell('togetherCtx')} |`);
+    }
   }
 
   // ---- 3. isolate creation and warm reuse ----

@@ -53,6 +53,18 @@ export interface CustomPolicyEvaluator {
   /** called when a bundle is installed (create, swap); problems make the engine refuse the bundle */
   prepare?(bundle: Bundle): { ok: true } | { ok: false; problems: string[] };
   evaluate(policy: Policy & { type: 'custom' }, event: StreamEvent, context: { mode: Mode }): CustomPolicyResult;
+  /**
+   * Optional: all the custom policies that apply to one event at once, results in `calls` order.
+   * An evaluator that can share work between them implements it (the sandbox encodes the event
+   * once per tenant and mode); without it the engine calls `evaluate` per policy.
+   */
+  evaluateAll?(calls: readonly CustomPolicyCall[], event: StreamEvent): CustomPolicyResult[];
+}
+
+export interface CustomPolicyCall {
+  policy: Policy & { type: 'custom' };
+  /** the policy's effective mode for this event */
+  mode: Mode;
 }
 
 export interface EvaluateOptions {
@@ -286,10 +298,15 @@ class WasmEngine implements Engine {
     };
     for (const pi of violated) push(pi);
     if (custom) {
-      for (const pi of custom) {
+      const calls = custom.map((pi) => {
         const p = policies[pi] as Policy & { type: 'custom' };
-        const evaluator = this.options.customEvaluator;
-        const r = evaluator ? safeCustom(evaluator, p, event, effectiveMode(mode, p.mode)) : { status: 'error' as const, message: 'no sandbox is configured for custom policies' };
+        return { policy: p, mode: effectiveMode(mode, p.mode) };
+      });
+      const results = customResults(this.options.customEvaluator, calls, event);
+      for (let k = 0; k < custom.length; k++) {
+        const pi = custom[k]!;
+        const p = calls[k]!.policy;
+        const r = results[k]!;
         if (r.status === 'error') {
           errors.push({ policy: p.name, message: r.message });
           const eff = effectiveMode(mode, p.mode);
@@ -556,6 +573,29 @@ function prepareCustom(ev: CustomPolicyEvaluator | undefined, bundle: Bundle): v
   if (!ev?.prepare || !bundle.policies.some((p) => p.type === 'custom')) return;
   const r = ev.prepare(bundle);
   if (!r.ok) throw new EngineError(`custom policies could not be loaded:\n  ${r.problems.join('\n  ')}`);
+}
+
+/** One result per call, never throwing: an evaluator that throws or answers wrongly fails those calls. */
+function customResults(ev: CustomPolicyEvaluator | undefined, calls: readonly CustomPolicyCall[], event: StreamEvent): CustomPolicyResult[] {
+  if (!ev) return calls.map(() => ({ status: 'error', message: 'no sandbox is configured for custom policies' }));
+  if (ev.evaluateAll) {
+    let rs: unknown;
+    try {
+      rs = ev.evaluateAll(calls, event);
+    } catch (err) {
+      const message = `custom policy evaluator threw: ${(err as Error)?.message ?? String(err)}`;
+      return calls.map(() => ({ status: 'error', message }));
+    }
+    if (Array.isArray(rs) && rs.length === calls.length) {
+      return rs.map((r: unknown) =>
+        r !== null && typeof r === 'object' && ((r as CustomPolicyResult).status === 'ok' || (r as CustomPolicyResult).status === 'error')
+          ? (r as CustomPolicyResult)
+          : { status: 'error', message: 'custom policy evaluator returned a malformed result' },
+      );
+    }
+    return calls.map(() => ({ status: 'error', message: 'custom policy evaluator returned the wrong number of results' }));
+  }
+  return calls.map((c) => safeCustom(ev, c.policy, event, c.mode));
 }
 
 function safeCustom(ev: CustomPolicyEvaluator, p: Policy & { type: 'custom' }, event: StreamEvent, mode: Mode): CustomPolicyResult {

@@ -1,13 +1,15 @@
 // Connects `type: custom` policies in a bundle to the isolated-vm sandbox: loads each tenant's
 // policies into its isolate when a bundle is installed, and answers the engine's synchronous
-// custom-policy calls through the inline host.
+// custom-policy calls through the inline host. All the custom policies of one event go through
+// `evaluateAll`, which encodes the event and its context once per tenant and mode.
 
 import type { StreamEvent } from '../events/types.js';
 import type { Policy } from '../policy/ast.js';
 import type { Bundle } from '../policy/compile.js';
 import type { Mode } from './decision.js';
-import type { CustomPolicyEvaluator, CustomPolicyResult } from './engine.js';
-import type { InlineSandboxHost } from '../sandbox/host-types.js';
+import type { CustomPolicyCall, CustomPolicyEvaluator, CustomPolicyResult } from './engine.js';
+import type { InlineSandboxHost, RunContextForPolicies } from '../sandbox/host-types.js';
+import type { SandboxVerdict } from '../sandbox/verdict.js';
 
 export const DEFAULT_TENANT = 'default';
 
@@ -34,24 +36,50 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
       return problems.length === 0 ? { ok: true } : { ok: false, problems };
     },
     evaluate(policy: Policy & { type: 'custom' }, event: StreamEvent, ctx: { mode: Mode }): CustomPolicyResult {
-      const v = host.evaluate(policy.tenant ?? DEFAULT_TENANT, policy.name, event, {
-        runId: event.runId,
-        mode: ctx.mode,
-        ...(event.agentId !== undefined ? { agentId: event.agentId } : {}),
-        ...(event.metadata !== undefined ? { metadata: event.metadata } : {}),
-        ...(event.time !== undefined ? { now: event.time } : {}),
-      });
-      if (v.status === 'error') return { status: 'error', message: `sandbox ${v.error.code}: ${v.error.message}` };
-      if (!v.violation) return { status: 'ok', violation: false };
-      return {
-        status: 'ok',
-        violation: true,
-        message: v.message,
-        ...(v.severity !== undefined ? { severity: v.severity } : {}),
-        ...(v.classification !== undefined ? { classification: v.classification } : {}),
-        ...(v.action !== undefined ? { action: v.action } : {}),
-        evidence: v.evidence,
-      };
+      return toResult(host.evaluate(policy.tenant ?? DEFAULT_TENANT, policy.name, event, contextFor(event, ctx.mode)));
     },
+    evaluateAll(calls: readonly CustomPolicyCall[], event: StreamEvent): CustomPolicyResult[] {
+      const out: CustomPolicyResult[] = new Array(calls.length);
+      // one host call per (tenant, mode); both are almost always the same for every policy
+      const groups = new Map<string, { tenant: string; mode: Mode; at: number[]; names: string[] }>();
+      calls.forEach((c, i) => {
+        const tenant = c.policy.tenant ?? DEFAULT_TENANT;
+        const key = `${c.mode}\u0000${tenant}`;
+        let g = groups.get(key);
+        if (g === undefined) groups.set(key, (g = { tenant, mode: c.mode, at: [], names: [] }));
+        g.at.push(i);
+        g.names.push(c.policy.name);
+      });
+      for (const g of groups.values()) {
+        const verdicts = host.evaluatePolicies(g.tenant, g.names, event, contextFor(event, g.mode));
+        g.at.forEach((i, k) => (out[i] = toResult(verdicts[k]!)));
+      }
+      return out;
+    },
+  };
+}
+
+/** The run context a custom policy sees for an event. */
+function contextFor(event: StreamEvent, mode: Mode): RunContextForPolicies {
+  return {
+    runId: event.runId,
+    mode,
+    ...(event.agentId !== undefined ? { agentId: event.agentId } : {}),
+    ...(event.metadata !== undefined ? { metadata: event.metadata } : {}),
+    ...(event.time !== undefined ? { now: event.time } : {}),
+  };
+}
+
+function toResult(v: SandboxVerdict): CustomPolicyResult {
+  if (v.status === 'error') return { status: 'error', message: `sandbox ${v.error.code}: ${v.error.message}` };
+  if (!v.violation) return { status: 'ok', violation: false };
+  return {
+    status: 'ok',
+    violation: true,
+    message: v.message,
+    ...(v.severity !== undefined ? { severity: v.severity } : {}),
+    ...(v.classification !== undefined ? { classification: v.classification } : {}),
+    ...(v.action !== undefined ? { action: v.action } : {}),
+    evidence: v.evidence,
   };
 }

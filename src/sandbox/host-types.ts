@@ -47,6 +47,12 @@ export interface InlineSandboxHost extends AsyncSandboxHost {
   loadTenantPolicies(tenantId: string, sources: readonly PolicySource[]): LoadResult;
   /** Synchronous: blocks for at most the time limit (plus an isolate rebuild after a fault). */
   evaluate(tenantId: string, policy: string, event: StreamEvent, context: RunContextForPolicies): SandboxVerdict;
+  /**
+   * Several of the tenant's policies on one event, verdicts in `policies` order. The event and
+   * context are encoded once for all of them; each policy still runs in its own isolate call
+   * with its own time limit, exactly as `evaluate` would run it.
+   */
+  evaluatePolicies(tenantId: string, policies: readonly string[], event: StreamEvent, context: RunContextForPolicies): SandboxVerdict[];
   evaluateBatch(tenantId: string, requests: readonly BatchRequest[]): SandboxVerdict[];
   unloadTenant(tenantId: string): void;
   dispose(): void;

@@ -8,6 +8,8 @@
 //   host.loadTenantPolicies(tenantId, [{ name, code, onError? }])  → LoadResult     (inline only)
 //   host.loadTenantPoliciesAsync(tenantId, sources)                → Promise<LoadResult>
 //   host.evaluate(tenantId, policy, event, context)                → SandboxVerdict (inline only, sync)
+//   host.evaluatePolicies(tenantId, policies, event, context)      → SandboxVerdict[] (inline only, sync;
+//                                    the event is encoded once, each policy keeps its own time limit)
 //   host.evaluateAsync(tenantId, policy, event, context)           → Promise<SandboxVerdict>
 //   host.evaluateBatch(tenantId, [{ policy, event, context }])     → SandboxVerdict[] (inline only)
 //   host.evaluateBatchAsync(tenantId, requests)                    → Promise<SandboxVerdict[]>
@@ -45,7 +47,7 @@
 //
 // - One isolate per tenant (memoryLimitMb, default 32), per-evaluation wall-clock timeout (default
 //   5 ms), no host objects: only strings and numbers cross in; results come back as a string the
-//   host re-validates. Tenant code cannot reach `require`, `process`, timers, network, files,
+//   host re-validates. The context is decoded inside the isolate on the policy's first use of it. Tenant code cannot reach `require`, `process`, timers, network, files,
 //   `WebAssembly`, `SharedArrayBuffer`, `Atomics`; intrinsics are frozen; time and randomness are
 //   deterministic (see policy-sdk.ts).
 // - Quarantine: `quarantineAfter` faults (default 5) within `quarantineWindowMs` (60 s) stop the

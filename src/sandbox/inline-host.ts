@@ -7,6 +7,7 @@ import type { LoadResult, PolicySource } from './diagnostics.js';
 import { diagnostic } from './diagnostics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { isTenantFault, SandboxError } from './errors.js';
+import { encodeCall, type CallPayload } from './marshal.js';
 import type { ResolvedOptions } from './options.js';
 import type { PolicyContext } from './policy-sdk.js';
 import {
@@ -31,6 +32,12 @@ interface TenantState {
 type Prepared =
   | { kind: 'done'; verdict: SandboxVerdict }
   | { kind: 'run'; tenant: TenantState; gen: TenantGeneration; policy: CompiledPolicy; probe: boolean };
+type RunPrepared = Extract<Prepared, { kind: 'run' }>;
+
+/** encodeCall threw (a cycle, a BigInt, a getter that throws) */
+interface MarshalFailure {
+  failed: unknown;
+}
 
 export interface InlineHostInternals {
   /** breaker bookkeeping off: the child host leaves quarantine to its parent */
@@ -45,6 +52,8 @@ export class InlineHost implements InlineSandboxHost {
   private readonly breaker: CircuitBreaker;
   private readonly limits: GenerationLimits;
   private disposed = false;
+  /** the tenant at the most-recently-used end of `tenants` (insertion order is the LRU order) */
+  private mostRecent: TenantState | undefined;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -105,13 +114,15 @@ export class InlineHost implements InlineSandboxHost {
     const previous = this.tenants.get(tenantId);
     // re-inserting moves the tenant to the most-recently-used end
     this.tenants.delete(tenantId);
-    this.tenants.set(tenantId, {
+    const state: TenantState = {
       id: tenantId,
       sources: sources.map((s) => ({ ...s })),
       policies: built.generation.policies,
       active: built.generation,
       evaluations: previous?.evaluations ?? 0,
-    });
+    };
+    this.tenants.set(tenantId, state);
+    this.mostRecent = state;
     previous?.active?.retire();
     // new code is a fresh start for the breaker
     this.breaker.reset(tenantId);
@@ -123,6 +134,7 @@ export class InlineHost implements InlineSandboxHost {
     const t = this.tenants.get(tenantId);
     if (t === undefined) return;
     this.tenants.delete(tenantId);
+    if (this.mostRecent === t) this.mostRecent = undefined;
     t.active?.retire();
     this.breaker.reset(tenantId);
   }
@@ -143,8 +155,11 @@ export class InlineHost implements InlineSandboxHost {
   }
 
   private touch(t: TenantState): void {
+    // the common case, the same tenant again, needs no reordering
+    if (this.mostRecent === t) return;
     this.tenants.delete(t.id);
     this.tenants.set(t.id, t);
+    this.mostRecent = t;
   }
 
   /** The tenant's warm generation, rebuilding it if it was poisoned or evicted. */
@@ -260,12 +275,20 @@ export class InlineHost implements InlineSandboxHost {
     }
   }
 
-  evaluate(tenantId: string, policyName: string, event: StreamEvent, context: PolicyContext): SandboxVerdict {
-    const p = this.prepare(tenantId, policyName, event);
-    if (p.kind === 'done') return p.verdict;
+  /** Encodes event and context once; an encoding failure becomes the verdict of every policy that needed it. */
+  private encode(event: StreamEvent, context: PolicyContext): CallPayload | MarshalFailure {
+    try {
+      return encodeCall(this.limits.marshal, event, context);
+    } catch (cause) {
+      return { failed: cause };
+    }
+  }
+
+  /** One prepared evaluation on an encoded payload, with the host's bookkeeping around it. */
+  private runPrepared(p: RunPrepared, payload: CallPayload | MarshalFailure, now: number): SandboxVerdict {
     let verdict: SandboxVerdict;
     try {
-      verdict = p.gen.evaluateSync(p.policy, event, context, clockFor(event, context));
+      verdict = 'failed' in payload ? marshalFailure(p, payload) : p.gen.runSync(p.policy, payload, now);
     } finally {
       p.gen.settle();
     }
@@ -273,14 +296,48 @@ export class InlineHost implements InlineSandboxHost {
     return this.finish(p.tenant, verdict, p.probe);
   }
 
+  evaluate(tenantId: string, policyName: string, event: StreamEvent, context: PolicyContext): SandboxVerdict {
+    const p = this.prepare(tenantId, policyName, event);
+    if (p.kind === 'done') return p.verdict;
+    const payload = this.encode(event, context);
+    try {
+      return this.runPrepared(p, payload, clockFor(event, context));
+    } finally {
+      if (!('failed' in payload)) payload.release();
+    }
+  }
+
+  evaluatePolicies(tenantId: string, policies: readonly string[], event: StreamEvent, context: PolicyContext): SandboxVerdict[] {
+    const out: SandboxVerdict[] = new Array(policies.length);
+    let payload: CallPayload | MarshalFailure | undefined;
+    const now = clockFor(event, context);
+    try {
+      for (let i = 0; i < policies.length; i++) {
+        const p = this.prepare(tenantId, policies[i]!, event);
+        if (p.kind === 'done') {
+          out[i] = p.verdict;
+          continue;
+        }
+        // encoded on the first policy that enters the isolate, then shared by the rest
+        payload ??= this.encode(event, context);
+        out[i] = this.runPrepared(p, payload, now);
+      }
+    } finally {
+      if (payload !== undefined && !('failed' in payload)) payload.release();
+    }
+    return out;
+  }
+
   async evaluateAsync(tenantId: string, policyName: string, event: StreamEvent, context: PolicyContext): Promise<SandboxVerdict> {
     const p = this.prepare(tenantId, policyName, event);
     if (p.kind === 'done') return p.verdict;
+    const payload = this.encode(event, context);
     let verdict: SandboxVerdict;
     try {
-      verdict = await p.gen.evaluateAsync(p.policy, event, context, clockFor(event, context));
+      verdict = 'failed' in payload ? marshalFailure(p, payload) : await p.gen.runAsync(p.policy, payload, clockFor(event, context));
     } finally {
       p.gen.settle();
+      if (!('failed' in payload)) payload.release();
     }
     this.retireIfPoisoned(p.tenant, p.gen);
     return this.finish(p.tenant, verdict, p.probe);
@@ -413,6 +470,7 @@ export class InlineHost implements InlineSandboxHost {
       t.active = null;
     }
     this.tenants.clear();
+    this.mostRecent = undefined;
   }
 }
 
@@ -420,6 +478,14 @@ export class InlineHost implements InlineSandboxHost {
 export function clockFor(event: StreamEvent, context: PolicyContext): number {
   const now = context?.now ?? event?.time;
   return typeof now === 'number' && Number.isFinite(now) ? now : 0;
+}
+
+function marshalFailure(p: RunPrepared, m: MarshalFailure): SandboxVerdict {
+  const why = m.failed instanceof Error ? m.failed.message : String(m.failed);
+  return failure(
+    { policy: p.policy.name, policyVersion: p.policy.version, onError: p.policy.onError },
+    new SandboxError('marshal_failed', `event or context could not be encoded: ${why}`, { tenantId: p.tenant.id, policy: p.policy.name, cause: m.failed }),
+  );
 }
 
 function disposedLoad(tenantId: string): LoadResult {

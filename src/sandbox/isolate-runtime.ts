@@ -57,6 +57,17 @@ const ObjectCreate = Object.create;
 const ReflectOwnKeys = Reflect.ownKeys;
 const ReflectConstruct = Reflect.construct;
 const ReflectApply = Reflect.apply;
+const ReflectGet = Reflect.get;
+const ReflectSet = Reflect.set;
+const ReflectHas = Reflect.has;
+const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+const ReflectDefineProperty = Reflect.defineProperty;
+const ReflectDeleteProperty = Reflect.deleteProperty;
+const ReflectGetPrototypeOf = Reflect.getPrototypeOf;
+const ReflectSetPrototypeOf = Reflect.setPrototypeOf;
+const ReflectIsExtensible = Reflect.isExtensible;
+const ReflectPreventExtensions = Reflect.preventExtensions;
+const ProxyConstructor = Proxy;
 const ArrayIsArray = Array.isArray;
 const JSONParse = JSON.parse;
 const JSONStringify = JSON.stringify;
@@ -434,11 +445,65 @@ function invoke(index, event, context, now) {
   }
 }
 
-function run(index, eventPayload, contextPayload, now) {
+// ---- the context, decoded on first use ----
+// Many policies read only the event, and decoding a context with a history is most of a call's
+// in-isolate work. The policy gets a Proxy over an empty plain object instead; the first
+// operation of any kind on it decodes the payload and copies the fields onto that object, and
+// every trap then acts on it, so the Proxy behaves as the plain object would (and meets the Proxy
+// invariants). The handler is shared and unreachable from tenant code. The pending payload rides
+// on the target as a private field (added through a constructor that returns the given object),
+// so it is invisible to reflection and costs less than a WeakMap entry (bench/RESULTS-sandbox.md).
+class ReturnsGiven { constructor(o) { return o; } }
+class PendingContext extends ReturnsGiven {
+  #payload;
+  constructor(target, payload) { super(target); this.#payload = payload; }
+  static materialize(target) {
+    const payload = target.#payload;
+    if (payload === undefined) return;
+    // if decoding throws (out of stack), the payload stays pending and the next use tries again
+    const value = decode(payload);
+    target.#payload = undefined;
+    const keys = ObjectKeys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      // as in mMap: names on the frozen Object.prototype, and '__proto__', become own data properties
+      if (PROTO_KEYS[k] === true) ObjectDefineProperty(target, k, { value: value[k], writable: true, enumerable: true, configurable: true });
+      else target[k] = value[k];
+    }
+  }
+}
+const materialize = PendingContext.materialize;
+const lazyHandler = ObjectFreeze({
+  get(t, k, r) { materialize(t); return ReflectGet(t, k, r); },
+  set(t, k, v, r) { materialize(t); return ReflectSet(t, k, v, r); },
+  has(t, k) { materialize(t); return ReflectHas(t, k); },
+  ownKeys(t) { materialize(t); return ReflectOwnKeys(t); },
+  getOwnPropertyDescriptor(t, k) { materialize(t); return ReflectGetOwnPropertyDescriptor(t, k); },
+  defineProperty(t, k, d) { materialize(t); return ReflectDefineProperty(t, k, d); },
+  deleteProperty(t, k) { materialize(t); return ReflectDeleteProperty(t, k); },
+  getPrototypeOf(t) { materialize(t); return ReflectGetPrototypeOf(t); },
+  setPrototypeOf(t, p) { materialize(t); return ReflectSetPrototypeOf(t, p); },
+  isExtensible(t) { materialize(t); return ReflectIsExtensible(t); },
+  preventExtensions(t) { materialize(t); return ReflectPreventExtensions(t); },
+});
+function lazyContext(payload) {
+  return new ProxyConstructor(new PendingContext({}, payload), lazyHandler);
+}
+
+function joinParts(parts, from, to) {
+  let s = parts[from];
+  for (let i = from + 1; i < to; i++) s += parts[i];
+  return s;
+}
+
+// run(index, now, eventParts, lazy, ...parts): the first eventParts parts are the event, the rest
+// the context (marshal.ts, encodeCall); lazy is 1 when the context is an encoded map
+function run(index, now, eventParts, lazy, ...parts) {
   let event, context;
   try {
-    event = decode(eventPayload);
-    context = decode(contextPayload);
+    event = decode(eventParts === 1 ? parts[0] : joinParts(parts, 0, eventParts));
+    const cx = parts.length - eventParts === 1 ? parts[eventParts] : joinParts(parts, eventParts, parts.length);
+    context = lazy === 1 ? lazyContext(cx) : decode(cx);
   } catch (err) {
     return fault('internal', 'could not decode the payload: ' + (err && typeof err.message === 'string' ? err.message : 'unknown'), null);
   }

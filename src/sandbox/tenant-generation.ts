@@ -15,9 +15,9 @@ import {
   type PolicySource,
 } from './diagnostics.js';
 import { SandboxError, type SandboxErrorCode } from './errors.js';
-import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js';
-import { encodeForIsolate, type IsolatePayload, type MarshalFormat } from './marshal.js';
 import type { PolicyContext } from './policy-sdk.js';
+import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js';
+import { encodeForIsolate, type CallPayload, type IsolatePayload, type MarshalFormat } from './marshal.js';
 import { decodeParsed, decodeRunOutput, failure, type OnError, type SandboxVerdict } from './verdict.js';
 
 export interface CompiledPolicy {
@@ -378,55 +378,25 @@ export class TenantGeneration {
     return { tenantId: this.tenantId, policy: p.name, policyVersion: p.version, onError: p.onError };
   }
 
-  private encode(p: CompiledPolicy, event: unknown, context: unknown): { ev: IsolatePayload; cx: IsolatePayload } | SandboxVerdict {
-    let ev: IsolatePayload | undefined;
+  /** One evaluation with its own time limit, on an encoded event and context (marshal.ts, encodeCall). */
+  runSync(p: CompiledPolicy, payload: CallPayload, now: number): SandboxVerdict {
     try {
-      ev = encodeForIsolate(this.limits.marshal, event);
-      const cx = encodeForIsolate(this.limits.marshal, context);
-      return { ev, cx };
-    } catch (e) {
-      ev?.release();
-      return failure(
-        this.meta(p),
-        new SandboxError('marshal_failed', `event or context could not be encoded: ${describe(e)}`, {
-          tenantId: this.tenantId,
-          policy: p.name,
-          cause: e,
-        }),
-      );
-    }
-  }
-
-  evaluateSync(p: CompiledPolicy, event: StreamEvent, context: PolicyContext, now: number): SandboxVerdict {
-    const enc = this.encode(p, event, context);
-    if ('status' in enc) return enc;
-    try {
-      const raw = this.runRef!.applySync(undefined, [p.index, enc.ev.arg, enc.cx.arg, now], {
-        timeout: this.limits.timeoutMs,
-      });
+      const raw = this.runRef!.applySync(undefined, payload.args(p.index, now), { timeout: this.limits.timeoutMs });
       return decodeRunOutput(raw, this.meta(p));
     } catch (e) {
       return failure(this.meta(p), this.classify(e, p.name, this.limits.timeoutMs));
-    } finally {
-      enc.ev.release();
-      enc.cx.release();
     }
   }
 
-  async evaluateAsync(p: CompiledPolicy, event: StreamEvent, context: PolicyContext, now: number): Promise<SandboxVerdict> {
-    const enc = this.encode(p, event, context);
-    if ('status' in enc) return enc;
+  async runAsync(p: CompiledPolicy, payload: CallPayload, now: number): Promise<SandboxVerdict> {
     try {
       const raw = await Promise.race([
-        this.runRef!.apply(undefined, [p.index, enc.ev.arg, enc.cx.arg, now], { timeout: this.limits.timeoutMs }),
+        this.runRef!.apply(undefined, payload.args(p.index, now), { timeout: this.limits.timeoutMs }),
         this.lost,
       ]);
       return decodeRunOutput(raw, this.meta(p));
     } catch (e) {
       return failure(this.meta(p), this.classify(e, p.name, this.limits.timeoutMs));
-    } finally {
-      enc.ev.release();
-      enc.cx.release();
     }
   }
 

@@ -1,5 +1,5 @@
 // `type: custom` policies evaluated by tenant JavaScript in the isolated-vm sandbox, via the engine.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compilePolicies, type Bundle } from '../../src/policy/index.js';
 import { createEngine, sandboxEvaluator, EngineError } from '../../src/engine/index.js';
 import { createSandboxHost } from '../../src/sandbox/index.js';
@@ -59,5 +59,40 @@ describe('custom policies in the sandbox', () => {
     const bad = 'name: broken\ntype: custom\ncode: |\n  export function evaluate(event) {\n    return {{ violation: false };\n  }\n';
     expect(() => createEngine(bundle(bad), { customEvaluator: sandboxEvaluator(host) })).toThrow(EngineError);
     expect(() => createEngine(bundle(bad), { customEvaluator: sandboxEvaluator(host) })).toThrow(/broken.*line \d+/);
+  });
+  it('evaluates all custom policies of an event in one sandbox call per tenant, with the same decision as one call each', () => {
+    const e = createEngine(bundle(POLICY), { customEvaluator: sandboxEvaluator(host) });
+    const base = sandboxEvaluator(host);
+    const oneByOne = createEngine(bundle(POLICY), { customEvaluator: { prepare: base.prepare!, evaluate: base.evaluate } });
+    const spy = vi.spyOn(host, 'evaluatePolicies');
+    const single = vi.spyOn(host, 'evaluate');
+    try {
+      for (const args of [{ amount: 50 }, { amount: 500 }, { amount: 500, explode: true }]) {
+        const together = e.evaluate(call(args));
+        expect(together).toEqual(oneByOne.evaluate(call(args)));
+      }
+      expect(spy).toHaveBeenCalledTimes(3);
+      expect(spy.mock.calls[0]!.slice(0, 2)).toEqual(['acme', ['tenant-refunds', 'fragile']]);
+      // the one-by-one engine alone used evaluate: two policies, three events
+      expect(single).toHaveBeenCalledTimes(6);
+    } finally {
+      spy.mockRestore();
+      single.mockRestore();
+    }
+  });
+  it('fails the calls closed when evaluateAll throws or answers with the wrong shape', () => {
+    const base = sandboxEvaluator(host);
+    const throwing = createEngine(bundle(POLICY.replace('on_error: allow\n', '')), {
+      customEvaluator: { ...base, evaluateAll: () => { throw new Error('down'); } },
+    });
+    const d = throwing.evaluate(call({ amount: 1 }));
+    expect(d.outcome).toBe('block');
+    expect(d.errors.map((x) => x.message)).toEqual(['custom policy evaluator threw: down', 'custom policy evaluator threw: down']);
+    const short = createEngine(bundle(POLICY.replace('on_error: allow\n', '')), { customEvaluator: { ...base, evaluateAll: () => [] } });
+    expect(short.evaluate(call({ amount: 1 })).outcome).toBe('block');
+    const malformed = createEngine(bundle(POLICY), { customEvaluator: { ...base, evaluateAll: () => [null, { status: 'ok', violation: false }] as never } });
+    const m = malformed.evaluate(call({ amount: 1 }));
+    expect(m.outcome).toBe('block');
+    expect(m.errors).toEqual([{ policy: 'tenant-refunds', message: 'custom policy evaluator returned a malformed result' }]);
   });
 });

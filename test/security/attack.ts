@@ -2,7 +2,7 @@
 // must make of it. One attack per file in ./attacks; each runs in a fresh node process (driver.ts).
 
 import type { StreamEvent } from '../../src/events/types.js';
-import type { DiagnosticCode, SandboxErrorCode, SandboxHostOptions } from '../../src/sandbox/index.js';
+import type { DiagnosticCode, RunContextForPolicies, SandboxErrorCode, SandboxHostOptions } from '../../src/sandbox/index.js';
 
 export type AttackExpectation =
   /** fail closed: an error verdict (onError block) with one of these codes, and a fault incident */
@@ -17,6 +17,8 @@ export interface Attack {
   /** the attacker tenant's policy source */
   code: string;
   event?: StreamEvent;
+  /** the run context the attacker's policy gets (default: a small one naming the attacker) */
+  context?: RunContextForPolicies;
   /** default ['inline']; `child` for attacks that can take a whole process down */
   modes?: readonly ('inline' | 'child')[];
   /** why the attack does not run inline, when it does not */

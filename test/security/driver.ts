@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const load = await host.loadTenantPoliciesAsync('attacker', [{ name: 'attack', code: attack.code }]);
 
   const event = attack.event ?? refund(900, 'attacker-data');
-  const context = { runId: 'run-1', mode: 'enforce' as const, metadata: { tenant: 'attacker' } };
+  const context = attack.context ?? { runId: 'run-1', mode: 'enforce' as const, metadata: { tenant: 'attacker' } };
   const eventSnapshot = structuredClone(event);
   const contextSnapshot = structuredClone(context);
 
