@@ -143,6 +143,11 @@ async function main(): Promise<void> {
     const iso = new ivm.Isolate({ memoryLimit: 16 });
     const ictx = iso.createContextSync();
     const noopRef = ictx.evalClosureSync('return function () { return 0; }', [], { result: { reference: true } }) as ivm.Reference;
+    // what the engine hands a custom policy: the event itself carries the kilobyte (tool
+    // arguments), the run context is small; the refund policy reads the arguments
+    const event1k: StreamEvent = { ...event, args: { amount: 100, orderId: 'A-17', items: [] as { sku: string; qty: number; note: string }[] } } as StreamEvent;
+    const items = (event1k as { args: { items: { sku: string; qty: number; note: string }[] } }).args.items;
+    while (JSON.stringify(event1k).length < 1024) items.push({ sku: `SKU-${items.length}`, qty: 1, note: 'gift wrap please' });
     const r = timeInterleaved({
       stringify: () => JSON.stringify(event) + JSON.stringify(ctx1k),
       rawNoTimer: () => noopRef.applySync(undefined, []),
@@ -150,6 +155,7 @@ async function main(): Promise<void> {
       noopPolicyTinyInput: () => trivial.evaluate('bench', 'noop', tiny, empty),
       fullCall: () => h.evaluate('bench', 'refund', event, ctx1k),
       fullCallCtx: () => h.evaluate('bench', 'refund-ctx', event, ctx1k),
+      fullCallEvent1k: () => h.evaluate('bench', 'refund', event1k, empty),
     });
     const row = (label: string, k: string): void => console.log(`| ${label} | ${us(r[k]!.p50)} | ${us(r[k]!.p99)} |`);
     console.log('| step | p50 | p99 |\n|---|---|---|');
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
     row('whole call, no-op policy, ~50 B input (host bookkeeping + isolate entry + timer + result)', 'noopPolicyTinyInput');
     row('whole call, refund policy, 1 KB (context not read: never decoded)', 'fullCall');
     row('whole call, refund policy reading `context.mode`, 1 KB (context decoded)', 'fullCallCtx');
+    row('whole call, refund policy, 1 KB event (tool arguments), small context: what the engine passes', 'fullCallEvent1k');
     noopRef.release();
     ictx.release();
     iso.dispose();
