@@ -54,6 +54,54 @@ describe('secrets: provider formats', () => {
   });
 });
 
+// An age secret key encoded here from its definition (BIP-173 bech32, hrp `age-secret-key-`),
+// independently of the pack's validator, so the checksum check is tested against the spec.
+function ageKey(seed: number): string {
+  const charset = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+  const gen = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+  const polymod = (values: number[]): number => {
+    let chk = 1;
+    for (const v of values) {
+      const top = chk >>> 25;
+      chk = ((chk & 0x1ffffff) << 5) ^ v;
+      for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= gen[i]!;
+    }
+    return chk >>> 0;
+  };
+  const hrp = 'age-secret-key-';
+  const expanded = [...hrp].map((c) => c.charCodeAt(0) >> 5).concat([0], [...hrp].map((c) => c.charCodeAt(0) & 31));
+  const bytes = Array.from(pseudoRandom(seed, 32, '0123456789abcdefghijklmnopqrstuv'), (c) => (c.charCodeAt(0) * 37 + seed) & 0xff);
+  const data: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = ((acc << 8) | b) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      data.push((acc >> bits) & 31);
+    }
+  }
+  if (bits > 0) data.push((acc << (5 - bits)) & 31);
+  const mod = polymod(expanded.concat(data, [0, 0, 0, 0, 0, 0])) ^ 1;
+  const checksum = Array.from({ length: 6 }, (_, i) => (mod >>> (5 * (5 - i))) & 31);
+  return `${hrp}1${data.concat(checksum).map((v) => charset[v]).join('')}`.toUpperCase();
+}
+
+describe('secrets: age keys are checked as bech32', () => {
+  it('finds a well-formed key and rejects a wrong checksum or a placeholder body', () => {
+    for (const seed of [1, 2, 3]) {
+      const key = ageKey(seed);
+      expect(key).toHaveLength(16 + 58);
+      expect(rules(scan(pack, `AGE_KEY=${key}`))).toContain('age-secret-key');
+      // one character changed: the checksum no longer holds
+      const last = key.at(-1) === 'Q' ? 'P' : 'Q';
+      expect(rules(scan(pack, `AGE_KEY=${key.slice(0, -1)}${last}`))).not.toContain('age-secret-key');
+    }
+    expect(rules(scan(pack, `AGE_KEY=AGE-SECRET-KEY-1${'Q'.repeat(58)}`))).not.toContain('age-secret-key');
+  });
+});
+
 describe('secrets: benign look-alikes', () => {
   const benign = [
     'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',

@@ -58,6 +58,41 @@ function plausibleBody(t: string, s: number, e: number): boolean {
   return !looksPlaceholder(t, s, e) && randomEnough(t, s, e);
 }
 
+const BECH32_CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+const BECH32_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < BECH32_CHARSET.length; i++) {
+  BECH32_VALUES[BECH32_CHARSET.charCodeAt(i)] = i;
+  BECH32_VALUES[BECH32_CHARSET.toUpperCase().charCodeAt(i)] = i;
+}
+const BECH32_GEN = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+
+function bech32Step(chk: number, v: number): number {
+  const top = chk >>> 25;
+  chk = ((chk & 0x1ffffff) << 5) ^ v;
+  for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= BECH32_GEN[i]!;
+  return chk;
+}
+
+/**
+ * A bech32 string (BIP-173) whose human-readable part is `hrp` and whose data part, checksum
+ * included, is text[from, to): every character in the bech32 alphabet and the checksum right.
+ * Age secret keys are bech32; a random or placeholder body (`QQQQ…`) fails the checksum.
+ */
+function bech32Valid(hrp: string, text: string, from: number, to: number): boolean {
+  if (to - from < 6) return false;
+  let chk = 1;
+  for (let i = 0; i < hrp.length; i++) chk = bech32Step(chk, hrp.charCodeAt(i) >> 5);
+  chk = bech32Step(chk, 0);
+  for (let i = 0; i < hrp.length; i++) chk = bech32Step(chk, hrp.charCodeAt(i) & 31);
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? (BECH32_VALUES[c] as number) : -1;
+    if (v < 0) return false;
+    chk = bech32Step(chk, v);
+  }
+  return (chk >>> 0) === 1;
+}
+
 const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
   notPlaceholder: (t, s, e, b) => plausibleBody(t, b, e),
   mixedAlnum: (t, s, e, b) => hasDigit(t, b, e) && hasLetter(t, b, e) && plausibleBody(t, b, e),
@@ -78,7 +113,7 @@ const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
   },
   slack: (t, s, e, b) => hasDigit(t, b, e) && slackTokenShape(t, b, e) && plausibleBody(t, b, e),
   sourcegraph: (t, s, e, b) => sourcegraphTokenShape(t, s, e) && plausibleBody(t, b, e),
-  age: () => true,
+  age: (t, s, e, b) => bech32Valid('age-secret-key-', t, b, e),
   onePasswordKey: (t, s, e, b) => count(t, b, e, 45) >= 4 && hasDigit(t, b, e) && plausibleBody(t, b, e),
   airtable: (t, s, e, b) => t.charCodeAt(b + 14) === 46 && plausibleBody(t, b, e),
   mailchimp: (t, s, e, b) => !looksPlaceholder(t, s, b - 3) && hasLetter(t, s, b - 3) && hasDigit(t, s, b - 3),
