@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   w('no format, entropy or context rule separates from issued keys, and one Mailchimp key that gitleaks itself marks as its own false negative. The other findings are credential-shaped values');
   w('under secret names that are false only for the sample\'s narrower rule (a Telegram-like token of another length, a 16-character random `…Token`, a non-global Cloudflare key, a JWT in a Basic header).');
   w();
-  w('Most remaining misses are gitleaks test values we deliberately treat as placeholders (`12345678-ABCD-…`, `…abc123xyz…`, runs of one character, `EXAMPLE`), names without a secret word (`sourcegraph: …`), and one-line markers without key material (`"type": "service_account"`).');
+  w('Most remaining misses are gitleaks test values we deliberately treat as placeholders (`12345678-ABCD-…`, `…abc123xyz…`, runs of one character, `EXAMPLE`), names without a secret word (`sourcegraph: …`), one-line markers without key material (`"type": "service_account"`), and the corpus\'s age keys, all `AGE-SECRET-KEY-1QQQQ…`: age keys are bech32, and that body fails the bech32 checksum a real key carries.');
   w();
 
   // PII
