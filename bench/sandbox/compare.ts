@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import type { StreamEvent } from '../../src/events/types.js';
 import { createSandboxHost, type RunContextForPolicies } from '../../src/sandbox/index.js';
+import { contextOfSize, event, POLICY_CTX_SOURCE, POLICY_SOURCE } from './workload.js';
 
 const other = process.argv[2];
 if (other === undefined) {
@@ -18,24 +19,8 @@ if (other === undefined) {
 const ROUNDS = process.argv.includes('--quick') ? 40 : 400;
 const BLOCK = 25;
 
-const POLICY = `export function evaluate(event, context) {
-  if (event.kind === 'tool.call' && event.tool === 'issue_refund' && event.args.amount > 500) {
-    return { violation: true, message: 'refund over limit', severity: 'high' };
-  }
-  return { violation: false };
-}`;
-const POLICY_CTX = POLICY.replace("event.kind === 'tool.call'", "context.mode === 'enforce'");
-const event: StreamEvent = { kind: 'tool.call', runId: 'run-1', spanId: 's1', tool: 'issue_refund', callId: 'c1', args: { amount: 100, orderId: 'A-17' }, time: 1_700_000_000_000 };
-
-function contextOfSize(bytes: number): RunContextForPolicies {
-  const ctx: RunContextForPolicies = { runId: 'run-1', mode: 'enforce' };
-  if (bytes === 0) return ctx;
-  const history: StreamEvent[] = [];
-  ctx.metadata = { agent_id: 'support' };
-  ctx.history = history;
-  while (JSON.stringify(ctx).length < bytes) history.push({ kind: 'reasoning', runId: 'run-1', text: `looking up order A-${history.length} for the customer` });
-  return ctx;
-}
+const POLICY = POLICY_SOURCE;
+const POLICY_CTX = POLICY_CTX_SOURCE;
 
 interface HostLike {
   loadTenantPolicies(tenant: string, sources: { name: string; code: string }[]): { ok: boolean };

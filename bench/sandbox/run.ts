@@ -10,36 +10,15 @@ import { cpus } from 'node:os';
 import Benchmark from 'benchmark';
 import type { StreamEvent } from '../../src/events/types.js';
 import ivm from '../../src/native/isolated-vm.js';
-import { createSandboxHost, type MarshalFormat, type RunContextForPolicies } from '../../src/sandbox/index.js';
+import { createSandboxHost, type InlineSandboxHost, type MarshalFormat, type RunContextForPolicies } from '../../src/sandbox/index.js';
+import { contextOfSize, event, POLICY_BODY, POLICY_CTX_SOURCE, POLICY_SOURCE } from './workload.js';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 40 : 400;
 const BLOCK = 25;
 
-const POLICY_BODY = `
-  if (event.kind === 'tool.call' && event.tool === 'issue_refund' && event.args.amount > 500) {
-    return { violation: true, message: 'refund over limit', severity: 'high' };
-  }
-  return { violation: false };`;
-const POLICY_SOURCE = `export function evaluate(event, context) {${POLICY_BODY}\n}`;
-// the same check, gated on the context: the policy touches the context, so the isolate decodes it
-const POLICY_CTX_SOURCE = POLICY_SOURCE.replace("event.kind === 'tool.call'", "context.mode === 'enforce'");
 // the same policy as ordinary in-process JS, the baseline
 const inProcess = new Function('event', 'context', POLICY_BODY) as (e: StreamEvent, c: RunContextForPolicies) => { violation: boolean };
-
-const event: StreamEvent = { kind: 'tool.call', runId: 'run-1', spanId: 's1', tool: 'issue_refund', callId: 'c1', args: { amount: 100, orderId: 'A-17' }, time: 1_700_000_000_000 };
-
-function contextOfSize(bytes: number): RunContextForPolicies {
-  const ctx: RunContextForPolicies = { runId: 'run-1', mode: 'enforce' };
-  if (bytes === 0) return ctx;
-  const history: StreamEvent[] = [];
-  ctx.metadata = { agent_id: 'support' };
-  ctx.history = history;
-  while (JSON.stringify(ctx).length < bytes) {
-    history.push({ kind: 'reasoning', runId: 'run-1', text: `looking up order A-${history.length} for the customer` });
-  }
-  return ctx;
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
@@ -94,7 +73,7 @@ async function main(): Promise<void> {
       if (!r.ok) throw new Error(JSON.stringify(r));
       return [f, h];
     }),
-  ) as Record<MarshalFormat, ReturnType<typeof createSandboxHost<never>>>;
+  ) as Record<MarshalFormat, InlineSandboxHost>;
 
   const failures: Record<string, number> = {};
   // ---- 1. per-call latency by context size ----
@@ -146,7 +125,7 @@ async function main(): Promise<void> {
     // what the engine hands a custom policy: the event itself carries the kilobyte (tool
     // arguments), the run context is small; the refund policy reads the arguments
     const event1k: StreamEvent = { ...event, args: { amount: 100, orderId: 'A-17', items: [] as { sku: string; qty: number; note: string }[] } } as StreamEvent;
-    const items = (event1k as { args: { items: { sku: string; qty: number; note: string }[] } }).args.items;
+    const items = (event1k as unknown as { args: { items: { sku: string; qty: number; note: string }[] } }).args.items;
     while (JSON.stringify(event1k).length < 1024) items.push({ sku: `SKU-${items.length}`, qty: 1, note: 'gift wrap please' });
     const r = timeInterleaved({
       stringify: () => JSON.stringify(event) + JSON.stringify(ctx1k),
