@@ -22,8 +22,8 @@ export { decodeTrace, encodeTrace, TRACE_FORMAT_VERSION } from './events/jsonl.j
 export { validateEvent } from './events/validate.js';
 
 // LLM client wrappers
-export { wrapOpenAI, wrapAnthropic, guardMcpClient, mcpDenialResult, MCP_DENIAL_META } from './integrations/index.js';
-export type { OpenAIClientLike, AnthropicClientLike, McpClientLike, GuardMcpOptions } from './integrations/index.js';
+export { wrapOpenAI, wrapAnthropic, guardMcpClient, mcpDenialResult, MCP_DENIAL_META, guardAiTools } from './integrations/index.js';
+export type { OpenAIClientLike, AnthropicClientLike, McpClientLike, GuardMcpOptions, AiToolLike, GuardAiToolsOptions } from './integrations/index.js';
 
 // findings (the argument of `onFinding`)
 export type { Finding, FindingOutcome } from './findings/index.js';
