@@ -63,7 +63,7 @@ function compileSlotList(paths: readonly FieldPath[], slots: readonly number[]):
     } else lines.push(`p.multi(k, ${slot}, e);`);
   }
   try {
-    const make = new Function('hasOwn', `'use strict';\nreturn function projectSlots(e, p, k) {\np.valueCount = 0;\np.strPos = 0;\n${lines.join('\n')}\n};`);
+    const make = new Function('hasOwn', `'use strict';\nreturn function projectSlots(e, p, k) {\np.begin();\n${lines.join('\n')}\n};`);
     return make(hasOwn) as ListProjector;
   } catch {
     return undefined;
@@ -73,10 +73,10 @@ function compileSlotList(paths: readonly FieldPath[], slots: readonly number[]):
 export class Projector {
   private readonly scratch: unknown[] = [];
   private readonly compiled = new Map<readonly number[], ListProjector | null>();
-  /** values written for the current event (read by the generated projections) */
-  valueCount = 0;
+  /** values written for the current event */
+  private valueCount = 0;
   /** bytes used in the kernel's string area for the current event */
-  strPos = 0;
+  private strPos = 0;
 
   constructor(private readonly paths: readonly FieldPath[]) {}
 
@@ -102,6 +102,7 @@ export class Projector {
     this.compile(slots)(event, this, k);
   }
 
+  /** Starts an event: no values and no string bytes written yet (every projection calls it first). */
   begin(): void {
     this.valueCount = 0;
     this.strPos = 0;
@@ -109,44 +110,23 @@ export class Projector {
 
   /** one slot holding one string */
   str(k: KernelInstance, slot: number, s: string): void {
-    const idx = this.valueCount;
-    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
-    this.valueCount = idx + 1;
-    const len = this.writeString(k, s);
-    const base = k.valuesPtr + idx * RECORD_BYTES;
-    const w = base >> 2;
-    const i32 = k.i32; // after writeString: it may have grown memory
-    i32[w] = V_STR;
-    i32[w + 1] = k.stringsPtr + this.strPos - len;
-    i32[w + 2] = len;
-    k.f64[(base + 16) >> 3] = s.length;
-    const t = (k.slotsPtr >> 2) + slot * 2;
-    i32[t] = idx;
-    i32[t + 1] = 1;
+    const idx = this.nextValue(k);
+    this.putString(k, idx, s);
+    this.setSlot(k, slot, idx, 1);
   }
 
   /** one slot holding one number */
   num(k: KernelInstance, slot: number, x: number): void {
-    const idx = this.valueCount;
-    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
-    this.valueCount = idx + 1;
-    const base = k.valuesPtr + idx * RECORD_BYTES;
-    const i32 = k.i32;
-    i32[base >> 2] = V_NUM;
-    k.f64[(base + 16) >> 3] = x;
-    const t = (k.slotsPtr >> 2) + slot * 2;
-    i32[t] = idx;
-    i32[t + 1] = 1;
+    const idx = this.nextValue(k);
+    this.putScalar(k, idx, V_NUM, x);
+    this.setSlot(k, slot, idx, 1);
   }
 
   /** one slot of a single-valued path, already read (undefined: absent) */
   single(k: KernelInstance, slot: number, v: unknown): void {
     const first = this.valueCount;
     if (v !== undefined) this.writeValue(k, v);
-    const s = (k.slotsPtr >> 2) + slot * 2;
-    const i32 = k.i32;
-    i32[s] = first;
-    i32[s + 1] = this.valueCount - first;
+    this.setSlot(k, slot, first, this.valueCount - first);
   }
 
   /** one slot of any path, read generically (fan-out paths, and the fallback without code generation) */
@@ -157,10 +137,42 @@ export class Projector {
     readPath(event, this.paths[slot]!, list);
     for (let i = 0; i < list.length; i++) this.writeValue(k, list[i]);
     list.length = 0;
-    const s = (k.slotsPtr >> 2) + slot * 2;
+    this.setSlot(k, slot, first, this.valueCount - first);
+  }
+
+  /** The slot table entry: the slot's values are records [first, first + count). */
+  private setSlot(k: KernelInstance, slot: number, first: number, count: number): void {
+    const t = (k.slotsPtr >> 2) + slot * 2;
     const i32 = k.i32;
-    i32[s] = first;
-    i32[s + 1] = this.valueCount - first;
+    i32[t] = first;
+    i32[t + 1] = count;
+  }
+
+  /** Claims the next value record; throws ProjectionOverflow past the kernel's capacity. */
+  private nextValue(k: KernelInstance): number {
+    const idx = this.valueCount;
+    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
+    this.valueCount = idx + 1;
+    return idx;
+  }
+
+  /** Record `idx` as a string: its UTF-8 bytes go to the string area. */
+  private putString(k: KernelInstance, idx: number, s: string): void {
+    const len = this.writeString(k, s);
+    const base = k.valuesPtr + idx * RECORD_BYTES;
+    const w = base >> 2;
+    const i32 = k.i32; // after writeString: it may have grown memory
+    i32[w] = V_STR;
+    i32[w + 1] = k.stringsPtr + this.strPos - len;
+    i32[w + 2] = len;
+    k.f64[(base + 16) >> 3] = s.length;
+  }
+
+  /** Record `idx` as a non-string value: its type and number (count, length, 0/1, the number itself). */
+  private putScalar(k: KernelInstance, idx: number, type: number, num: number): void {
+    const base = k.valuesPtr + idx * RECORD_BYTES;
+    k.i32[base >> 2] = type;
+    k.f64[(base + 16) >> 3] = num;
   }
 
   private writeValue(k: KernelInstance, v: unknown): void {
@@ -197,23 +209,9 @@ export class Projector {
       default:
         return; // functions, symbols, undefined: invisible to policies
     }
-    const idx = this.valueCount;
-    if (idx >= k.maxValues) throw new ProjectionOverflow(`event has more than ${k.maxValues} values in the fields policies read`);
-    this.valueCount = idx + 1;
-    const base = k.valuesPtr + idx * RECORD_BYTES;
-    const w = base >> 2;
-    if (type === V_STR) {
-      const s = v as string;
-      const len = this.writeString(k, s);
-      const i32 = k.i32; // after writeString: it may have grown memory
-      i32[w] = type;
-      i32[w + 1] = k.stringsPtr + this.strPos - len;
-      i32[w + 2] = len;
-      k.f64[(base + 16) >> 3] = s.length;
-    } else {
-      k.i32[w] = type;
-      k.f64[(base + 16) >> 3] = num;
-    }
+    const idx = this.nextValue(k);
+    if (type === V_STR) this.putString(k, idx, v as string);
+    else this.putScalar(k, idx, type, num);
   }
 
   /** Writes UTF-8 at the current string position, advances it, returns the byte length. */
