@@ -122,21 +122,22 @@ export function createEngine(bundle: Bundle, options: EngineOptions = {}): Engin
 }
 
 class WasmEngine implements Engine {
-  bundle: Bundle;
-  private kernel: KernelInstance;
-  private projector: Projector;
+  // the bundle and what is derived from it, all set together by adopt()
+  bundle!: Bundle;
+  private kernel!: KernelInstance;
+  private projector!: Projector;
   /** per bucket: its projection, generated on the bucket's first event */
-  private bucketProjection: (ListProjector | undefined)[] = [];
-  private toolId: StringDispatch;
+  private bucketProjection!: (ListProjector | undefined)[];
+  private toolId!: StringDispatch;
   private readonly maxRuns: number;
   private readonly maxValues: number;
   private readonly runs = new Map<string, { slot: number; generation: number }>();
   private readonly fwRuns = new Map<string, RunState>();
   private readonly freeSlots: number[] = [];
   private readonly slotGeneration: Int32Array;
-  private allowDecision: Decision;
+  private allowDecision!: Decision;
   /** custom policy indexes per event kind index */
-  private customByKind: (number[] | undefined)[];
+  private customByKind!: (number[] | undefined)[];
   private readonly counters = { evaluations: 0, kernelTraps: 0, runsEvicted: 0 };
 
   constructor(bundle: Bundle, private readonly options: EngineOptions) {
@@ -144,10 +145,15 @@ class WasmEngine implements Engine {
     this.maxValues = options.maxValues ?? 4096;
     this.slotGeneration = new Int32Array(this.maxRuns);
     for (let i = this.maxRuns - 1; i >= 0; i--) this.freeSlots.push(i);
-    this.bundle = bundle;
     checkBundle(bundle);
     prepareCustom(options.customEvaluator, bundle);
-    this.kernel = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
+    this.adopt(bundle, new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues));
+  }
+
+  /** Makes `bundle` (loaded into `kernel`) the engine's, with everything derived from it. */
+  private adopt(bundle: Bundle, kernel: KernelInstance): void {
+    this.kernel = kernel;
+    this.bundle = bundle;
     this.projector = new Projector(bundle.program.slots);
     this.bucketProjection = [];
     this.toolId = compileStringDispatch(bundle.program.tools);
@@ -495,13 +501,7 @@ class WasmEngine implements Engine {
         fresh.f64.set(this.kernel.f64.subarray(src, src + from.words), dst);
       }
     }
-    this.kernel = fresh;
-    this.bundle = bundle;
-    this.projector = new Projector(bundle.program.slots);
-    this.bucketProjection = [];
-    this.toolId = compileStringDispatch(bundle.program.tools);
-    this.allowDecision = frozenAllow(bundle.hash);
-    this.customByKind = indexCustom(bundle);
+    this.adopt(bundle, fresh);
   }
 }
 
