@@ -9,19 +9,8 @@ import {
   loadBetterSqlite3,
   loadBetterSqlite3For,
 } from '../../src/native/better-sqlite3.js';
-import { NativeModuleError } from '../../src/native/errors.js';
 import { SUPPORTED_NODE_LINES } from '../../src/native/node-support.js';
-import { abiMismatch, emptyRequire, fakeEnv, readJson } from './helpers.js';
-
-function errorOf(fn: () => unknown): NativeModuleError {
-  try {
-    fn();
-  } catch (err) {
-    if (NativeModuleError.isInstance(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a NativeModuleError');
-}
+import { abiMismatch, emptyRequire, errorOf, fakeEnv, readJson } from './helpers.js';
 
 describe('better-sqlite3 builds', () => {
   it('every supported Node line has exactly one build', () => {

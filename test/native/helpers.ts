@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NativeModuleError } from '../../src/native/errors.js';
 import type { NativeEnvironment, RequireFunction } from '../../src/native/require-native.js';
 
 const root = new URL('../../', import.meta.url);
@@ -31,4 +32,15 @@ export function abiMismatch(file: string, builtFor: number, running: number): Er
     ),
     { code: 'ERR_DLOPEN_FAILED' },
   );
+}
+
+/** The NativeModuleError `fn` throws; anything else (or nothing) fails the test. */
+export function errorOf(fn: () => unknown): NativeModuleError {
+  try {
+    fn();
+  } catch (err) {
+    if (NativeModuleError.isInstance(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a NativeModuleError');
 }

@@ -3,7 +3,6 @@
 
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { NativeModuleError } from '../../src/native/errors.js';
 import ivm, {
   chooseIsolatedVmBuild,
   ISOLATED_VM_BUILDS,
@@ -12,17 +11,7 @@ import ivm, {
   loadIsolatedVmFor,
 } from '../../src/native/isolated-vm.js';
 import { SUPPORTED_NODE_LINES } from '../../src/native/node-support.js';
-import { abiMismatch, emptyRequire, fakeEnv, readJson } from './helpers.js';
-
-function errorOf(fn: () => unknown): NativeModuleError {
-  try {
-    fn();
-  } catch (err) {
-    if (NativeModuleError.isInstance(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a NativeModuleError');
-}
+import { abiMismatch, emptyRequire, errorOf, fakeEnv, readJson } from './helpers.js';
 
 describe('isolated-vm builds', () => {
   it('every supported Node line has exactly one build', () => {
