@@ -10,8 +10,8 @@ import { cpus } from 'node:os';
 import Benchmark from 'benchmark';
 import type { StreamEvent } from '../../src/events/types.js';
 import ivm from '../../src/native/isolated-vm.js';
-import { createSandboxHost, type InlineSandboxHost, type MarshalFormat, type RunContextForPolicies } from '../../src/sandbox/index.js';
-import { contextOfSize, event, POLICY_BODY, POLICY_CTX_SOURCE, POLICY_SOURCE } from './workload.js';
+import { createSandboxHost, MARSHAL_FORMATS, type InlineSandboxHost, type MarshalFormat, type RunContextForPolicies } from '../../src/sandbox/index.js';
+import { contextOfSize, event, eventWithArgsOfSize, POLICY_BODY, POLICY_CTX_SOURCE, POLICY_HISTORY_SOURCE, POLICY_ITEMS_SOURCE, POLICY_SOURCE } from './workload.js';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 40 : 400;
@@ -60,13 +60,15 @@ function machine(): string {
 
 async function main(): Promise<void> {
   console.log(`# sandbox benchmark\n\n${machine()}${QUICK ? ' · QUICK' : ''}\n`);
-  const formats: MarshalFormat[] = ['json', 'msgpack', 'structured-clone'];
+  const formats: readonly MarshalFormat[] = MARSHAL_FORMATS;
   const hosts = Object.fromEntries(
     formats.map((f) => {
-      const h = createSandboxHost({ marshal: f, batchMarshal: f, timeoutMs: 50, quarantineAfter: 1e9 });
+      const h = createSandboxHost({ marshal: f, ...(f === 'on-demand' ? {} : { batchMarshal: f }), timeoutMs: 50, quarantineAfter: 1e9 });
       const r = h.loadTenantPolicies('bench', [
         { name: 'refund', code: POLICY_SOURCE },
         { name: 'refund-ctx', code: POLICY_CTX_SOURCE },
+        { name: 'refund-history', code: POLICY_HISTORY_SOURCE },
+        { name: 'refund-items', code: POLICY_ITEMS_SOURCE },
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-${i}`, code: POLICY_SOURCE })),
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-ctx-${i}`, code: POLICY_CTX_SOURCE })),
       ]);
@@ -76,42 +78,60 @@ async function main(): Promise<void> {
   ) as Record<MarshalFormat, InlineSandboxHost>;
 
   const failures: Record<string, number> = {};
-  // ---- 1. per-call latency by context size ----
-  console.log('## per-call latency, warm isolate (µs)\n');
-  console.log('| context | event+context JSON bytes | in-process JS p50 / p99 | json p50 / p99 | json, policy reads context | msgpack p50 / p99 | structured-clone p50 / p99 |');
-  console.log('|---|---|---|---|---|---|---|');
+  // ---- 1. per-call latency by payload size, what the policy reads, and marshal format ----
+  console.log('## per-call latency, warm isolate (µs, p50 / p99)\n');
+  console.log('The refund-limit policy, gated on: nothing more (reads 4 event fields), `context.mode`, every entry of `context.history`;');
+  console.log('"1 KB in the event": a refund with ~1 KB of line items in its arguments and a small context, gated on `args.amount` alone or on every item.\n');
+  console.log(`| payload | policy reads | JSON bytes | in-process JS | ${formats.join(' | ')} |`);
+  console.log(`|---|---|---|---|${formats.map(() => '---|').join('')}`);
+  const rows: { label: string; reads: string; policy: string; body: string; ev: StreamEvent; ctx: RunContextForPolicies }[] = [];
+  const readsOf = { refund: '4 event fields', 'refund-ctx': '+ `context.mode`', 'refund-history': '+ all of `context.history`' } as const;
   for (const size of [0, 1024, 16 * 1024]) {
     const ctx = contextOfSize(size);
-    const bytes = JSON.stringify(event).length + JSON.stringify(ctx).length;
-    const variants: Record<string, () => unknown> = { inproc: () => inProcess(event, ctx) };
-    const counted = (name: string, h: (typeof hosts)[MarshalFormat], policy: string) => () => {
-      const v = h.evaluate('bench', policy, event, ctx);
-      // a wall-clock timeout under load is a sample, not a crash; counted and reported
-      if (v.status !== 'ok') failures[name] = (failures[name] ?? 0) + 1;
-    };
-    for (const f of formats) variants[f] = counted(f, hosts[f], 'refund');
-    variants['json-ctx'] = counted('json-ctx', hosts.json, 'refund-ctx');
-    const r = timeInterleaved(variants, size > 4096 ? Math.ceil(ROUNDS / 4) : ROUNDS);
+    const label = size === 0 ? '0 B context' : size === 1024 ? '1 KB context' : '16 KB context';
+    for (const policy of ['refund', 'refund-ctx', 'refund-history'] as const) {
+      const body = policy === 'refund' ? POLICY_BODY : policy === 'refund-ctx' ? POLICY_CTX_SOURCE : POLICY_HISTORY_SOURCE;
+      rows.push({ label, reads: readsOf[policy], policy, body, ev: event, ctx });
+    }
+  }
+  const ev1k = eventWithArgsOfSize(1024);
+  const smallCtx: RunContextForPolicies = { runId: 'run-1', mode: 'enforce' };
+  rows.push({ label: '1 KB in the event', reads: '`args.amount`', policy: 'refund', body: POLICY_BODY, ev: ev1k, ctx: smallCtx });
+  rows.push({ label: '1 KB in the event', reads: '+ every `args.items[i].qty`', policy: 'refund-items', body: POLICY_ITEMS_SOURCE, ev: ev1k, ctx: smallCtx });
+  for (const row of rows) {
+    const bytes = JSON.stringify(row.ev).length + JSON.stringify(row.ctx).length;
+    // the policy body as plain JS in this process (module text → function body)
+    const js = row.body === POLICY_BODY ? inProcess : (new Function('event', 'context', row.body.replace(/^export function evaluate\(event, context\) \{/, '').replace(/\}\s*$/, '')) as typeof inProcess);
+    const variants: Record<string, () => unknown> = { inproc: () => js(row.ev, row.ctx) };
+    for (const f of formats) {
+      const name = `${f} ${row.label} ${row.policy}`;
+      variants[f] = () => {
+        const v = hosts[f].evaluate('bench', row.policy, row.ev, row.ctx);
+        // a wall-clock timeout under load is a sample, not a crash; counted and reported
+        if (v.status !== 'ok') failures[name] = (failures[name] ?? 0) + 1;
+      };
+    }
+    const r = timeInterleaved(variants, bytes > 4096 ? Math.ceil(ROUNDS / 4) : ROUNDS);
     const cell = (k: string): string => `${us(r[k]!.p50)} / ${us(r[k]!.p99)}`;
-    console.log(`| ${size === 0 ? '0 B' : size === 1024 ? '1 KB' : '16 KB'} | ${bytes} | ${cell('inproc')} | ${cell('json')} | ${cell('json-ctx')} | ${cell('msgpack')} | ${cell('structured-clone')} |`);
+    console.log(`| ${row.label} | ${row.reads} | ${bytes} | ${cell('inproc')} | ${formats.map((f) => cell(f)).join(' | ')} |`);
   }
 
   if (Object.keys(failures).length > 0) console.log(`\nfailed evaluations (timeouts under load): ${JSON.stringify(failures)}`);
 
   // ---- 1b. the same at 1 KB with the benchmark package (ops/s, for the throughput view) ----
-  console.log('\n## ops/s at 1 KB context (benchmark.js)\n');
+  console.log('\n## ops/s at 1 KB context, policy reads `context.mode` (benchmark.js)\n');
   const ctx1k = contextOfSize(1024);
   await new Promise<void>((resolve) => {
     const suite = new Benchmark.Suite();
     suite.add('in-process JS', () => inProcess(event, ctx1k));
-    for (const f of formats) suite.add(`sandbox ${f}`, () => hosts[f].evaluate('bench', 'refund', event, ctx1k));
+    for (const f of formats) suite.add(`sandbox ${f}`, () => hosts[f].evaluate('bench', 'refund-ctx', event, ctx1k));
     suite.on('cycle', (e: Benchmark.Event) => console.log(`- ${String(e.target)}`));
     suite.on('complete', () => resolve());
     suite.run({ async: false });
   });
 
   // ---- 2. where the time goes at 1 KB (json) ----
-  console.log('\n## anatomy of one call at 1 KB, json (µs, p50)\n');
+  console.log('\n## anatomy of one call at 1 KB (µs, p50)\n');
   {
     const h = hosts.json;
     const trivial = createSandboxHost({ timeoutMs: 50 });
@@ -122,11 +142,7 @@ async function main(): Promise<void> {
     const iso = new ivm.Isolate({ memoryLimit: 16 });
     const ictx = iso.createContextSync();
     const noopRef = ictx.evalClosureSync('return function () { return 0; }', [], { result: { reference: true } }) as ivm.Reference;
-    // what the engine hands a custom policy: the event itself carries the kilobyte (tool
-    // arguments), the run context is small; the refund policy reads the arguments
-    const event1k: StreamEvent = { ...event, args: { amount: 100, orderId: 'A-17', items: [] as { sku: string; qty: number; note: string }[] } } as StreamEvent;
-    const items = (event1k as unknown as { args: { items: { sku: string; qty: number; note: string }[] } }).args.items;
-    while (JSON.stringify(event1k).length < 1024) items.push({ sku: `SKU-${items.length}`, qty: 1, note: 'gift wrap please' });
+    const event1k = eventWithArgsOfSize(1024);
     const r = timeInterleaved({
       stringify: () => JSON.stringify(event) + JSON.stringify(ctx1k),
       rawNoTimer: () => noopRef.applySync(undefined, []),
@@ -135,6 +151,10 @@ async function main(): Promise<void> {
       fullCall: () => h.evaluate('bench', 'refund', event, ctx1k),
       fullCallCtx: () => h.evaluate('bench', 'refund-ctx', event, ctx1k),
       fullCallEvent1k: () => h.evaluate('bench', 'refund', event1k, empty),
+      demandCall: () => hosts['on-demand'].evaluate('bench', 'refund', event, ctx1k),
+      demandCallCtx: () => hosts['on-demand'].evaluate('bench', 'refund-ctx', event, ctx1k),
+      demandCallHistory: () => hosts['on-demand'].evaluate('bench', 'refund-history', event, ctx1k),
+      demandCallEvent1k: () => hosts['on-demand'].evaluate('bench', 'refund', event1k, empty),
     });
     const row = (label: string, k: string): void => console.log(`| ${label} | ${us(r[k]!.p50)} | ${us(r[k]!.p99)} |`);
     console.log('| step | p50 | p99 |\n|---|---|---|');
@@ -145,6 +165,10 @@ async function main(): Promise<void> {
     row('whole call, refund policy, 1 KB (context not read: never decoded)', 'fullCall');
     row('whole call, refund policy reading `context.mode`, 1 KB (context decoded)', 'fullCallCtx');
     row('whole call, refund policy, 1 KB event (tool arguments), small context: what the engine passes', 'fullCallEvent1k');
+    row('on-demand: whole call, refund policy, 1 KB context (not read: never sent)', 'demandCall');
+    row('on-demand: whole call, refund policy reading `context.mode`, 1 KB context (history not read: never sent)', 'demandCallCtx');
+    row('on-demand: whole call, refund policy reading all of `context.history` (one fetch)', 'demandCallHistory');
+    row('on-demand: whole call, refund policy, 1 KB event, reads `args.amount` (items never sent)', 'demandCallEvent1k');
     noopRef.release();
     ictx.release();
     iso.dispose();
@@ -152,9 +176,9 @@ async function main(): Promise<void> {
   }
 
   // ---- 2b. pack once per event: one tenant's N policies on the same event ----
-  console.log('\n## N policies of one tenant on one event, 1 KB context, json (µs per policy, p50 of the whole call / N)\n');
+  console.log('\n## N policies of one tenant on one event, 1 KB context, on-demand (µs per policy, p50 of the whole call / N)\n');
   {
-    const h = hosts.json;
+    const h = hosts['on-demand'];
     console.log('| policies per event | N × evaluate | evaluatePolicies (encoded once) | N × evaluate, policies read context | evaluatePolicies, policies read context |\n|---|---|---|---|---|');
     for (const n of [1, 4, 8]) {
       const names = ['refund', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `refund-${i}`)].slice(0, n);
@@ -201,7 +225,7 @@ async function main(): Promise<void> {
       coldSamples.push(Number(process.hrtime.bigint() - t));
     }
     coldSamples.sort((a, b) => a - b);
-    const warm = timeInterleaved({ warm: () => hosts.json.evaluate('bench', 'refund', event, ctx1k) }, QUICK ? 20 : 100)['warm']!;
+    const warm = timeInterleaved({ warm: () => hosts['on-demand'].evaluate('bench', 'refund', event, ctx1k) }, QUICK ? 20 : 100)['warm']!;
     console.log('| what | p50 | p99 |\n|---|---|---|');
     console.log(`| new isolate + hardening + compile 1 policy (loadTenantPolicies) | ${(percentile(creations, 0.5) / 1e6).toFixed(2)} | ${(percentile(creations, 0.99) / 1e6).toFixed(2)} |`);
     console.log(`| evaluation on an evicted tenant (cold rebuild + call, 1 KB) | ${(percentile(coldSamples, 0.5) / 1e6).toFixed(2)} | ${(percentile(coldSamples, 0.99) / 1e6).toFixed(2)} |`);

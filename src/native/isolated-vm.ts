@@ -165,9 +165,15 @@ export interface ExternalCopyHandle<T> {
   release(): void;
 }
 
+/** A host function an isolate can call; it receives and returns copies of primitives. */
+export interface CallbackHandle extends TransferableHandle {
+  readonly __callback?: never;
+}
+
 export interface IsolatedVmModule {
   Isolate: new (options?: IsolateOptions) => IsolateHandle;
   ExternalCopy: new <T>(value: T) => ExternalCopyHandle<T>;
+  Callback: new (fn: (...args: never[]) => unknown) => CallbackHandle;
 }
 
 // `ivm.Isolate` and friends as types, the way the sandbox spells them with the real package.
@@ -178,6 +184,7 @@ declare namespace ivm {
   export type Reference = ReferenceHandle;
   export type Copy<T> = CopyHandle<T>;
   export type ExternalCopy<T> = ExternalCopyHandle<T>;
+  export type Callback = CallbackHandle;
 }
 
 /** Like isolated-vm's default export, but the build is loaded on first use of a constructor. */
@@ -187,6 +194,9 @@ const ivm: IsolatedVmModule = {
   },
   get ExternalCopy() {
     return loadIsolatedVm().ExternalCopy;
+  },
+  get Callback() {
+    return loadIsolatedVm().Callback;
   },
 };
 

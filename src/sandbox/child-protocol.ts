@@ -2,7 +2,7 @@
 
 import type { StreamEvent } from '../events/types.js';
 import type { PolicyDiagnostic, PolicySource } from './diagnostics.js';
-import type { MarshalFormat } from './marshal.js';
+import type { BatchMarshalFormat, MarshalFormat } from './marshal.js';
 import type { PolicyContext } from './policy-sdk.js';
 import type { SerializedVerdict } from './verdict.js';
 
@@ -15,7 +15,7 @@ export interface ChildOptions {
   maxSourceBytes: number;
   maxPoliciesPerTenant: number;
   marshal: MarshalFormat;
-  batchMarshal: MarshalFormat;
+  batchMarshal: BatchMarshalFormat;
 }
 
 export type ParentMessage =

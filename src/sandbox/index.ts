@@ -102,6 +102,6 @@ export type {
   ViolationMeta,
 } from './verdict.js';
 export { verdictToViolation } from './verdict.js';
-export type { MarshalFormat } from './marshal.js';
-export { MARSHAL_FORMATS } from './marshal.js';
+export type { BatchMarshalFormat, MarshalFormat } from './marshal.js';
+export { BATCH_MARSHAL_FORMATS, MARSHAL_FORMATS } from './marshal.js';
 export type { PolicyContext, PolicyEvent, PolicyResult, PolicyModule, EvaluateFunction } from './policy-sdk.js';

@@ -276,9 +276,11 @@ export class InlineHost implements InlineSandboxHost {
   }
 
   /** Encodes event and context once; an encoding failure becomes the verdict of every policy that needed it. */
-  private encode(event: StreamEvent, context: PolicyContext): CallPayload | MarshalFailure {
+  private encode(event: StreamEvent, context: PolicyContext, sync = true): CallPayload | MarshalFailure {
+    // an async call lets the host run (and change its objects) while the policy does: send everything
+    const format = !sync && this.limits.marshal === 'on-demand' ? 'json' : this.limits.marshal;
     try {
-      return encodeCall(this.limits.marshal, event, context);
+      return encodeCall(format, event, context);
     } catch (cause) {
       return { failed: cause };
     }
@@ -331,7 +333,7 @@ export class InlineHost implements InlineSandboxHost {
   async evaluateAsync(tenantId: string, policyName: string, event: StreamEvent, context: PolicyContext): Promise<SandboxVerdict> {
     const p = this.prepare(tenantId, policyName, event);
     if (p.kind === 'done') return p.verdict;
-    const payload = this.encode(event, context);
+    const payload = this.encode(event, context, false);
     let verdict: SandboxVerdict;
     try {
       verdict = 'failed' in payload ? marshalFailure(p, payload) : await p.gen.runAsync(p.policy, payload, clockFor(event, context));

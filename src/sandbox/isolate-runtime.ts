@@ -4,7 +4,7 @@
 // back to a small, validated, host-owned encoding. It is plain JavaScript text, not a TS function
 // stringified, so that no transpiler helper can leak into the isolate.
 //
-// The closure returns an object of four functions; the host keeps References to them and never
+// The closure returns an object of four functions (register, run, runDemand, runBatch); the host keeps References to them and never
 // places them on `globalThis`, so tenant code cannot reach the registry or the trampoline.
 //
 // Output encoding of `run` (host decodes it in verdict.ts):
@@ -13,6 +13,7 @@
 //   '{"err":code,"msg":...}'   tenant fault (code: threw | bad_return | oversized_return | internal)
 
 import { ACTIONS, SEVERITIES } from '../engine/decision.js';
+import { FETCH_GONE } from './marshal.js';
 
 export const RESULT_LIMITS = {
   messageChars: 2000,
@@ -30,17 +31,20 @@ export const SANDBOX_RANDOM_SEED = 0x2545f491;
 export type TrampolineFaultCode = 'threw' | 'bad_return' | 'oversized_return' | 'internal';
 
 /** The returned closure's function names, in the order the host fetches them. */
-export const RUNTIME_EXPORTS = ['register', 'run', 'runBatch'] as const;
+export const RUNTIME_EXPORTS = ['register', 'run', 'runDemand', 'runBatch'] as const;
 
 /**
- * Source of the runtime closure. `$0` is the payload format of single calls and `$1` that of
- * batches: 'json' | 'msgpack' | 'structured-clone'.
- * Run with `context.evalClosureSync(source, [format, batchFormat], { result: { reference: true } })`.
+ * Source of the runtime closure. `$0` is the payload format of single calls ('on-demand' |
+ * 'json' | 'msgpack' | 'structured-clone'; under 'on-demand', sync calls go through `runDemand`
+ * and async ones through `run` with JSON), `$1` that of batches, and `$2` the host callback that
+ * answers `runDemand`'s fetches: `(serial, id) => skeleton text | FETCH_GONE | FETCH_FAILED`.
+ * Run with `context.evalClosureSync(source, [format, batchFormat, fetchNode], { result: { reference: true } })`.
  */
 export const ISOLATE_RUNTIME_SOURCE = String.raw`
 'use strict';
-const format = $0;
+const format = $0 === 'on-demand' ? 'json' : $0;
 const batchFormat = $1;
+const fetchNode = $2;
 const g = globalThis;
 const LIMITS = ${JSON.stringify(RESULT_LIMITS)};
 const SEVERITIES = ${JSON.stringify(SEVERITIES)};
@@ -490,6 +494,76 @@ function lazyContext(payload) {
   return new ProxyConstructor(new PendingContext({}, payload), lazyHandler);
 }
 
+// ---- on-demand payloads (marshal.ts, DemandPayload) ----
+// A skeleton is a decoded value and its lazy list, 0 or a list of (path, id, isArray) triples: at each
+// path the host left a large value behind. Each place gets an accessor that fetches and
+// decodes node id on first read, then turns itself into the plain data property it stands for
+// (unless the policy has frozen the object meanwhile, when the accessor keeps answering). Values
+// read once are ordinary objects and arrays at full speed; values never read are never sent.
+// install(copy, lazy, serial): puts the lazy properties into a decoded skeleton, returns it
+function install(v, lazy, serial) {
+  if (lazy !== 0) {
+    for (let i = 0; i < lazy.length; i += 3) {
+      const path = lazy[i];
+      let parent = v;
+      for (let j = 0; j < path.length - 1; j++) parent = parent[path[j]];
+      lazyProperty(parent, path[path.length - 1], lazy[i + 1], serial);
+    }
+  }
+  return v;
+}
+function demandNode(id, serial) {
+  const r = fetchNode(serial, id);
+  if (typeof r !== 'string') {
+    throw new TypeError(r === ${FETCH_GONE}
+      ? 'this value belongs to an evaluation that has finished; keep what you need in variables while evaluate runs'
+      : 'the host could not encode this value');
+  }
+  const w = JSONParse(r);
+  return install(w[0], w[1], serial);
+}
+function settle(parent, key, value) {
+  try {
+    ObjectDefineProperty(parent, key, { value: value, writable: true, enumerable: true, configurable: true });
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+function lazyProperty(parent, key, id, serial) {
+  let read = false;
+  let value;
+  ObjectDefineProperty(parent, key, {
+    get: function () {
+      if (!read) {
+        value = demandNode(id, serial);
+        read = true;
+        settle(parent, key, value);
+      }
+      return value;
+    },
+    set: function (v) {
+      if (!settle(parent, key, v)) throw new TypeError('Cannot assign to read only property ' + String(key));
+      read = true;
+      value = v;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+// runDemand(text): text is [policyIndex, now, serial, event, eventLazy, context, contextLazy]
+function runDemand(text) {
+  let a, event, context;
+  try {
+    a = JSONParse(text);
+    event = install(a[3], a[4], a[2]);
+    context = install(a[5], a[6], a[2]);
+  } catch (err) {
+    return fault('internal', 'could not decode the payload: ' + (err && typeof err.message === 'string' ? err.message : 'unknown'), null);
+  }
+  return invoke(a[0], event, context, a[1]);
+}
+
 function joinParts(parts, from, to) {
   let s = parts[from];
   for (let i = from + 1; i < to; i++) s += parts[i];
@@ -527,5 +601,5 @@ function runBatch(payload) {
 }
 
 hardenAll();
-return { register: register, run: run, runBatch: runBatch };
+return { register: register, run: run, runDemand: runDemand, runBatch: runBatch };
 `;

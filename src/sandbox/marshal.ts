@@ -1,8 +1,13 @@
 // How event and context cross into an isolate, and the msgpack codec for the child-process pipe.
 //
-// Three formats, all measured by bench/sandbox/run.ts through the real host:
-// - `json`: JSON text, parsed inside the isolate by V8's native JSON.parse (the default: fastest
-//   at every measured size, see bench/RESULTS-sandbox.md);
+// Four formats, all measured by bench/sandbox/run.ts through the real host:
+// - `on-demand` (the default for single calls): the host sends a skeleton of the event and of the
+//   context (every primitive, and every small object or array, as JSON); a large value further
+//   down stays on the host until the policy reads it, when the isolate runtime fetches it by
+//   number through one host callback. A policy pays for what it reads, not for what the event
+//   carries (DemandPayload below; bench/RESULTS-sandbox.md);
+// - `json`: JSON text, parsed inside the isolate by V8's native JSON.parse (the fastest of the
+//   formats that send everything, and the default for batches, async calls and the child process);
 // - `msgpack`: standard msgpack (msgpackr, useRecords: false) moved in as a one-byte-per-char
 //   string and decoded by the isolate runtime's own decoder (no native msgpack inside V8);
 // - `structured-clone`: an isolated-vm ExternalCopy of the objects.
@@ -18,8 +23,11 @@
 import ivm from '../native/isolated-vm.js';
 import { Packr } from 'msgpackr';
 
-export const MARSHAL_FORMATS = ['json', 'msgpack', 'structured-clone'] as const;
+export const MARSHAL_FORMATS = ['on-demand', 'json', 'msgpack', 'structured-clone'] as const;
 export type MarshalFormat = (typeof MARSHAL_FORMATS)[number];
+/** Batches and async calls send everything up front: the host may change its objects meanwhile. */
+export const BATCH_MARSHAL_FORMATS = ['json', 'msgpack', 'structured-clone'] as const;
+export type BatchMarshalFormat = (typeof BATCH_MARSHAL_FORMATS)[number];
 
 /** Standard msgpack others can read: maps, not msgpackr records; undefined properties skipped like JSON. */
 export const wirePackr = new Packr({
@@ -74,6 +82,7 @@ export interface CallPayload {
 }
 
 export function encodeCall(format: MarshalFormat, event: unknown, context: unknown): CallPayload {
+  if (format === 'on-demand') return new DemandPayload(event, context);
   if (format === 'structured-clone') return new CopyPayload(event, context);
   const ev = encodeText(format, event);
   const cx = encodeText(format, context);
@@ -125,6 +134,152 @@ class CopyPayload implements CallPayload {
   }
 }
 
+// ---- on-demand: a skeleton now, large values when the policy reads them ----
+
+/** An object or array below the top whose JSON is estimated at no more than this many chars goes whole. */
+export const INLINE_CHARS = 256;
+/** An event or context estimated at no more than this many chars goes whole, without a skeleton. */
+export const ROOT_INLINE_CHARS = 512;
+/** Large objects this many levels below the one being encoded are expanded in place; deeper ones wait. */
+export const EXPAND_LEVELS = 2;
+/** `fetch` results the isolate runtime turns into a TypeError (isolate-runtime.ts, demandNode). */
+export const FETCH_GONE = -1;
+export const FETCH_FAILED = -2;
+
+let payloadSerial = 0;
+
+/**
+ * One event and its context, sent as skeletons. A skeleton is two JSON texts, `copy,lazy`:
+ * `copy` is the value with each large object or array below it replaced by 0, and `lazy` is 0
+ * or a list of `path, id, isArray` triples for those places, each path relative to `copy`. The
+ * isolate installs a property at each place that fetches node `id` on first read.
+ *
+ * - The call itself is one JSON text, `[policyIndex, now, serial, event skeleton, context
+ *   skeleton]`: isolated-vm charges for every argument, and V8 parses one text faster than two.
+ * - A value whose estimate is at most ROOT_INLINE_CHARS goes whole. Otherwise an object node's
+ *   skeleton keeps primitives and small values, expands large objects up to EXPAND_LEVELS deep,
+ *   and leaves large arrays and deeper objects as nodes of their own.
+ * - An array node is sent whole: a policy that reads an array usually walks it, and one fetch
+ *   costs less than many.
+ * - Cycles fail as JSON.stringify's do, whether or not the policy reaches them: every node keeps
+ *   its chain of ancestors, and a value equal to one of them is a cycle.
+ * - `fetch` runs during the isolate call, synchronously, so the policy sees the objects as they
+ *   are while it runs. After `release` every fetch answers FETCH_GONE.
+ * - A value that cannot be encoded at fetch time (a throwing getter, a BigInt) is kept in
+ *   `failure`, and the call's verdict becomes a marshal failure whatever the policy returned.
+ */
+export class DemandPayload implements CallPayload {
+  readonly serial: number;
+  /** the last error met while encoding a fetched node, and how many fetches failed */
+  failure: unknown = undefined;
+  failures = 0;
+  private nodes: unknown[] = [];
+  private chains: (readonly object[])[] = [];
+  private texts: (string | undefined)[] = [];
+  private readonly tail: string;
+
+  constructor(event: unknown, context: unknown) {
+    this.serial = payloadSerial = (payloadSerial + 1) & 0x3fffffff;
+    const chain: object[] = [];
+    this.tail = `,${this.serial},${this.skeleton(event, chain)},${this.skeleton(context, chain)}]`;
+  }
+
+  args(policyIndex: number, now: number): unknown[] {
+    return [`[${policyIndex},${now}${this.tail}`];
+  }
+
+  /** `[skeleton]` of node `id`, or FETCH_GONE / FETCH_FAILED. Called from inside the isolate. */
+  fetch(serial: unknown, id: unknown): string | number {
+    if (serial !== this.serial || typeof id !== 'number' || !(id >= 0 && id < this.nodes.length)) return FETCH_GONE;
+    const cached = this.texts[id];
+    if (cached !== undefined) return cached;
+    try {
+      const text = `[${this.skeleton(this.nodes[id], this.chains[id]!.slice())}]`;
+      this.texts[id] = text;
+      return text;
+    } catch (e) {
+      this.failure = e;
+      this.failures++;
+      return FETCH_FAILED;
+    }
+  }
+
+  release(): void {
+    this.nodes = [];
+    this.chains = [];
+    this.texts = [];
+  }
+
+  /** `copy,lazy` for `value`; `chain` (the value's ancestors) is used as a stack and left as found. */
+  private skeleton(value: unknown, chain: object[]): string {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || hasToJSON(value) || estimate(value, ROOT_INLINE_CHARS) >= 0) {
+      const text = JSON.stringify(value);
+      if (text === undefined) throw new TypeError('value is not JSON-serialisable');
+      return `${text},0`;
+    }
+    const lazy: unknown[] = [];
+    chain.push(value);
+    const copy = this.expand(value as Record<string, unknown>, [], chain, lazy, 0);
+    chain.pop();
+    return `${JSON.stringify(copy)},${lazy.length === 0 ? '0' : JSON.stringify(lazy)}`;
+  }
+
+  private expand(src: Record<string, unknown>, path: (string | number)[], chain: object[], lazy: unknown[], level: number): Record<string, unknown> {
+    const copy: Record<string, unknown> = {};
+    const keys = Object.keys(src);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const c = src[k];
+      if (c === null || typeof c !== 'object' || hasToJSON(c) || estimate(c, INLINE_CHARS) >= 0) {
+        put(copy, k, c);
+        continue;
+      }
+      if (chain.includes(c)) throw new TypeError(`Converting circular structure to JSON (at \`${[...path, k].join('.')}\`)`);
+      const isArray = Array.isArray(c);
+      if (!isArray && level < EXPAND_LEVELS) {
+        path.push(k);
+        chain.push(c);
+        put(copy, k, this.expand(c as Record<string, unknown>, path, chain, lazy, level + 1));
+        chain.pop();
+        path.pop();
+        continue;
+      }
+      put(copy, k, 0);
+      lazy.push([...path, k], this.nodes.length, isArray ? 1 : 0);
+      this.nodes.push(c);
+      this.chains.push(chain.slice());
+    }
+    return copy;
+  }
+}
+
+function hasToJSON(v: object): boolean {
+  return typeof (v as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/** Assigns without ever touching a prototype: `__proto__` becomes an own property, as JSON.parse makes it. */
+function put(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * `budget` minus a rough JSON length of `v`, stopping as soon as it goes below zero (so a large
+ * or cyclic value costs no more than a small one to judge).
+ */
+export function estimate(v: unknown, budget: number): number {
+  if (v === null || typeof v !== 'object') return budget - (typeof v === 'string' ? v.length + 2 : 8);
+  if (hasToJSON(v)) return budget - 32;
+  budget -= 2;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && budget >= 0; i++) budget = estimate(v[i], budget - 1);
+    return budget;
+  }
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length && budget >= 0; i++) budget = estimate((v as Record<string, unknown>)[keys[i]!], budget - keys[i]!.length - 4);
+  return budget;
+}
+
 function encodeText(format: 'json' | 'msgpack', value: unknown): string {
   if (format === 'msgpack') return wirePackr.pack(value).toString('latin1');
   const text = JSON.stringify(value);
@@ -139,7 +294,7 @@ function isEncodedMap(format: 'json' | 'msgpack', text: string): boolean {
   return format === 'json' ? c === 0x7b : (c >= 0x80 && c <= 0x8f) || c === 0xde || c === 0xdf;
 }
 
-export function encodeForIsolate(format: MarshalFormat, value: unknown): IsolatePayload {
+export function encodeForIsolate(format: BatchMarshalFormat, value: unknown): IsolatePayload {
   switch (format) {
     case 'json':
     case 'msgpack':

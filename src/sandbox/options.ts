@@ -1,7 +1,7 @@
 // Host options, their defaults, and the incident stream the engine turns into findings.
 
 import type { SandboxError, SandboxErrorCode } from './errors.js';
-import type { MarshalFormat } from './marshal.js';
+import { BATCH_MARSHAL_FORMATS, MARSHAL_FORMATS, type BatchMarshalFormat, type MarshalFormat } from './marshal.js';
 
 export interface SandboxHostOptions {
   /** per-tenant isolate heap limit in MB (isolated-vm minimum 8). Default 32 */
@@ -24,13 +24,17 @@ export interface SandboxHostOptions {
   maxSourceBytes?: number;
   /** most policies per tenant. Default 64 */
   maxPoliciesPerTenant?: number;
-  /** how event and context cross into the isolate per call. Default: the benchmark winner, `json` */
+  /**
+   * how event and context cross into the isolate per call. Default `on-demand`: a skeleton now,
+   * large values when the policy reads them (the benchmark winner, bench/RESULTS-sandbox.md).
+   * Async calls use `json` in its place.
+   */
   marshal?: MarshalFormat;
   /**
    * how a batch crosses. Default `structured-clone`: it keeps objects shared between requests
    * (one context, a growing history) shared, so replay batches copy far less (bench/RESULTS-sandbox.md)
    */
-  batchMarshal?: MarshalFormat;
+  batchMarshal?: BatchMarshalFormat;
   /** receives faults, quarantines, isolate replacements and child restarts; must not throw */
   onIncident?: (incident: SandboxIncident) => void;
   /** time source for the circuit breaker (tests). Default Date.now */
@@ -52,7 +56,7 @@ export interface ResolvedOptions {
   maxSourceBytes: number;
   maxPoliciesPerTenant: number;
   marshal: MarshalFormat;
-  batchMarshal: MarshalFormat;
+  batchMarshal: BatchMarshalFormat;
   onIncident: (incident: SandboxIncident) => void;
   clock: () => number;
   childExecArgv: readonly string[];
@@ -63,6 +67,11 @@ export function resolveOptions(o: SandboxHostOptions = {}): ResolvedOptions {
   const positive = (name: string, v: number | undefined, d: number, min = 0): number => {
     if (v === undefined) return d;
     if (typeof v !== 'number' || Number.isNaN(v) || v < min) throw new RangeError(`sandbox option \`${name}\` must be a number >= ${min}`);
+    return v;
+  };
+  const oneOf = <T extends string>(name: string, v: T | undefined, allowed: readonly T[], d: T): T => {
+    if (v === undefined) return d;
+    if (!allowed.includes(v)) throw new RangeError(`sandbox option \`${name}\` must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
     return v;
   };
   const onIncident = o.onIncident;
@@ -76,8 +85,8 @@ export function resolveOptions(o: SandboxHostOptions = {}): ResolvedOptions {
     maxWarmTenants: positive('maxWarmTenants', o.maxWarmTenants, 64, 1),
     maxSourceBytes: positive('maxSourceBytes', o.maxSourceBytes, 256 * 1024, 1),
     maxPoliciesPerTenant: positive('maxPoliciesPerTenant', o.maxPoliciesPerTenant, 64, 1),
-    marshal: o.marshal ?? 'json',
-    batchMarshal: o.batchMarshal ?? 'structured-clone',
+    marshal: oneOf('marshal', o.marshal, MARSHAL_FORMATS, 'on-demand'),
+    batchMarshal: oneOf('batchMarshal', o.batchMarshal, BATCH_MARSHAL_FORMATS, 'structured-clone'),
     onIncident: onIncident
       ? (i) => {
           try {

@@ -17,7 +17,7 @@ import {
 import { SandboxError, type SandboxErrorCode } from './errors.js';
 import type { PolicyContext } from './policy-sdk.js';
 import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js';
-import { encodeForIsolate, type CallPayload, type IsolatePayload, type MarshalFormat } from './marshal.js';
+import { DemandPayload, encodeForIsolate, FETCH_GONE, type BatchMarshalFormat, type CallPayload, type IsolatePayload, type MarshalFormat } from './marshal.js';
 import { decodeParsed, decodeRunOutput, failure, type OnError, type SandboxVerdict } from './verdict.js';
 
 export interface CompiledPolicy {
@@ -35,7 +35,7 @@ export interface GenerationLimits {
   maxSourceBytes: number;
   maxPoliciesPerTenant: number;
   marshal: MarshalFormat;
-  batchMarshal: MarshalFormat;
+  batchMarshal: BatchMarshalFormat;
 }
 
 export type BuildResult =
@@ -109,7 +109,10 @@ export class TenantGeneration {
   retired = false;
   private disposed = false;
   private runRef: ivm.Reference | undefined;
+  private runDemandRef: ivm.Reference | undefined;
   private batchRef: ivm.Reference | undefined;
+  /** the on-demand payload of the call in progress: the only one the isolate can fetch from */
+  private demand: DemandPayload | null = null;
   private lostReject: ((e: SandboxError) => void) | undefined;
   /** rejects when the isolate is lost catastrophically, so pending async calls do not hang */
   readonly lost: Promise<never>;
@@ -232,12 +235,18 @@ export class TenantGeneration {
 
   /** Runs the hardening runtime; keeps References to run/runBatch, returns the one to register. */
   private installRuntime(): ivm.Reference {
-    const runtime = this.context.evalClosureSync(ISOLATE_RUNTIME_SOURCE, [this.limits.marshal, this.limits.batchMarshal], {
+    // the runtime's only way back to the host: node `id` of the on-demand payload being evaluated
+    const fetchNode = new ivm.Callback((serial: unknown, id: unknown): string | number => {
+      const d = this.demand;
+      return d === null ? FETCH_GONE : d.fetch(serial, id);
+    });
+    const runtime = this.context.evalClosureSync(ISOLATE_RUNTIME_SOURCE, [this.limits.marshal, this.limits.batchMarshal, fetchNode], {
       result: { reference: true },
       timeout: 2000,
     }) as ivm.Reference;
     try {
       this.runRef = runtime.getSync('run', { reference: true }) as ivm.Reference;
+      this.runDemandRef = runtime.getSync('runDemand', { reference: true }) as ivm.Reference;
       this.batchRef = runtime.getSync('runBatch', { reference: true }) as ivm.Reference;
       return runtime.getSync('register', { reference: true }) as ivm.Reference;
     } finally {
@@ -380,12 +389,36 @@ export class TenantGeneration {
 
   /** One evaluation with its own time limit, on an encoded event and context (marshal.ts, encodeCall). */
   runSync(p: CompiledPolicy, payload: CallPayload, now: number): SandboxVerdict {
+    if (payload instanceof DemandPayload) return this.runDemandSync(p, payload, now);
     try {
       const raw = this.runRef!.applySync(undefined, payload.args(p.index, now), { timeout: this.limits.timeoutMs });
       return decodeRunOutput(raw, this.meta(p));
     } catch (e) {
       return failure(this.meta(p), this.classify(e, p.name, this.limits.timeoutMs));
     }
+  }
+
+  /** As runSync, with the payload open for fetches for exactly the length of the call. */
+  private runDemandSync(p: CompiledPolicy, payload: DemandPayload, now: number): SandboxVerdict {
+    const failuresBefore = payload.failures;
+    let verdict: SandboxVerdict;
+    this.demand = payload;
+    try {
+      const raw = this.runDemandRef!.applySync(undefined, payload.args(p.index, now), { timeout: this.limits.timeoutMs });
+      verdict = decodeRunOutput(raw, this.meta(p));
+    } catch (e) {
+      verdict = failure(this.meta(p), this.classify(e, p.name, this.limits.timeoutMs));
+    } finally {
+      this.demand = null;
+    }
+    // a value the policy read could not be encoded: whatever the policy made of the error it got,
+    // it decided on incomplete data
+    if (payload.failures !== failuresBefore) {
+      const failed = payload.failure;
+      const why = failed instanceof Error ? failed.message : String(failed);
+      return failure(this.meta(p), new SandboxError('marshal_failed', `a value the policy read could not be sent into the sandbox: ${why}`, { tenantId: this.tenantId, policy: p.name }));
+    }
+    return verdict;
   }
 
   async runAsync(p: CompiledPolicy, payload: CallPayload, now: number): Promise<SandboxVerdict> {
@@ -518,6 +551,7 @@ export class TenantGeneration {
     this.lostReject?.(new SandboxError('disposed', 'the isolate was disposed', { tenantId: this.tenantId }));
     try {
       this.runRef?.release();
+      this.runDemandRef?.release();
       this.batchRef?.release();
       this.context.release();
     } catch {

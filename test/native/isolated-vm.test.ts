@@ -152,6 +152,17 @@ describe('isolated-vm on this Node.js', () => {
       expect(read.applySync(undefined, [copy.copyInto()])).toBe('deep');
       copy.release();
 
+      // a host function the isolate calls synchronously during applySync (the on-demand fetch)
+      const seen: unknown[] = [];
+      const callback = new ivm.Callback((...args: never[]) => {
+        seen.push(...(args as unknown[]));
+        return `host:${String(args[0])}`;
+      });
+      const viaHost = context.evalClosureSync('const f = $0; return (x) => f(x, 2) + "!"', [callback], { result: { reference: true } }) as ivm.Reference;
+      expect(viaHost.applySync(undefined, [1], { timeout: 100 })).toBe('host:1!');
+      expect(seen).toEqual([1, 2]);
+      viaHost.release();
+
       const withImport = isolate.compileModuleSync('import "fs"; export const x = 1;', { filename: 'file:///t/a.js' });
       expect(withImport.dependencySpecifiers).toEqual(['fs']);
       withImport.release();

@@ -1,7 +1,8 @@
 import { defineAttack } from '../attack.js';
 
-// A context of 512+ chars reaches a policy as a Proxy that decodes it on first use
-// (isolate-runtime.ts); this one carries a history to be that long. The attack looks for anything of the runtime behind it: hidden keys or symbols, a handler it can
+// Under `marshal: 'json'`, a context of 512+ chars reaches a policy as a Proxy that decodes it on
+// first use (isolate-runtime.ts); this one carries a history to be that long. (The default,
+// on-demand marshalling, has its own attack: 40-on-demand-fetch-hijack.ts.) The attack looks for anything of the runtime behind it: hidden keys or symbols, a handler it can
 // reach, a prototype other than Object.prototype; then re-prototypes and freezes its copy before
 // first use and stashes it, to see whether that leaks into the host or the next decode.
 export default defineAttack({
@@ -33,6 +34,7 @@ export function evaluate(event, context) {
     metadata: { tenant: 'attacker' },
     history: Array.from({ length: 12 }, (_, i) => ({ kind: 'reasoning' as const, runId: 'run-1', text: `step ${i} of the attacker's own run` })),
   },
+  host: { marshal: 'json' },
   expect: {
     verdict: 'violation',
     message: /^polluted=true frozenWrite=true keys=runId,mode,metadata,history symbols=0 proto=true tenant=attacker ctor=true$/,
