@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import type { StreamEvent } from '../../src/events/types.js';
 import { createSandboxHost, type RunContextForPolicies } from '../../src/sandbox/index.js';
-import { contextOfSize, event, POLICY_CTX_SOURCE, POLICY_SOURCE } from './workload.js';
+import { contextOfSize, event, POLICY_CTX_SOURCE, POLICY_HISTORY_SOURCE, POLICY_SOURCE } from './workload.js';
 
 const other = process.argv[2];
 if (other === undefined) {
@@ -36,15 +36,15 @@ async function main(): Promise<void> {
     this: createSandboxHost({ timeoutMs: 50, quarantineAfter: 1e9 }) as HostLike,
   };
   for (const h of Object.values(hosts)) {
-    if (!h.loadTenantPolicies('bench', [{ name: 'refund', code: POLICY }, { name: 'refund-ctx', code: POLICY_CTX }]).ok) throw new Error('load failed');
+    if (!h.loadTenantPolicies('bench', [{ name: 'refund', code: POLICY }, { name: 'refund-ctx', code: POLICY_CTX }, { name: 'refund-history', code: POLICY_HISTORY_SOURCE }]).ok) throw new Error('load failed');
   }
   console.log(`# sandbox A/B: this tree vs ${other}\n\np50 / mean per call, µs (${ROUNDS} rounds × ${BLOCK} calls per variant, interleaved)\n`);
-  console.log('| context | base, context not read | this, context not read | base, policy reads context | this, policy reads context |\n|---|---|---|---|---|');
+  console.log('| context | base, context not read | this, context not read | base, policy reads `context.mode` | this, policy reads `context.mode` | base, policy reads all of `context.history` | this, policy reads all of `context.history` |\n|---|---|---|---|---|---|---|');
   let failures = 0;
   for (const size of [0, 400, 1024, 16 * 1024]) {
     const ctx = contextOfSize(size);
     const variants: [string, () => void][] = [];
-    for (const policy of ['refund', 'refund-ctx']) {
+    for (const policy of ['refund', 'refund-ctx', 'refund-history']) {
       for (const which of ['base', 'this'] as const) {
         variants.push([`${which} ${policy}`, () => {
           if (hosts[which].evaluate('bench', policy, event, ctx).status !== 'ok') failures++;
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       return `${(s[s.length >> 1]! / 1000).toFixed(2)} / ${(mean / 1000).toFixed(2)}`;
     };
     const label = size === 0 ? '0 B' : size < 1024 ? `${size} B` : `${size / 1024} KB`;
-    console.log(`| ${label} | ${cell('base refund')} | ${cell('this refund')} | ${cell('base refund-ctx')} | ${cell('this refund-ctx')} |`);
+    console.log(`| ${label} | ${cell('base refund')} | ${cell('this refund')} | ${cell('base refund-ctx')} | ${cell('this refund-ctx')} | ${cell('base refund-history')} | ${cell('this refund-history')} |`);
   }
   if (failures > 0) console.log(`\nfailed evaluations (timeouts under load): ${failures}`);
   for (const h of Object.values(hosts)) h.dispose();

@@ -11,7 +11,19 @@ import Benchmark from 'benchmark';
 import type { StreamEvent } from '../../src/events/types.js';
 import ivm from '../../src/native/isolated-vm.js';
 import { createSandboxHost, MARSHAL_FORMATS, type InlineSandboxHost, type MarshalFormat, type RunContextForPolicies } from '../../src/sandbox/index.js';
-import { contextOfSize, event, eventWithArgsOfSize, POLICY_BODY, POLICY_CTX_SOURCE, POLICY_HISTORY_SOURCE, POLICY_ITEMS_SOURCE, POLICY_SOURCE } from './workload.js';
+import {
+  contextOfSize,
+  event,
+  eventWithArgsOfSize,
+  POLICY_BODY,
+  POLICY_CTX_SOURCE,
+  POLICY_HISTORY_SOURCE,
+  POLICY_ITEMS_SOURCE,
+  POLICY_RESULT_TEXT_SOURCE,
+  POLICY_RESULT_TOOL_SOURCE,
+  POLICY_SOURCE,
+  toolResultOfSize,
+} from './workload.js';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 40 : 400;
@@ -69,6 +81,8 @@ async function main(): Promise<void> {
         { name: 'refund-ctx', code: POLICY_CTX_SOURCE },
         { name: 'refund-history', code: POLICY_HISTORY_SOURCE },
         { name: 'refund-items', code: POLICY_ITEMS_SOURCE },
+        { name: 'result-tool', code: POLICY_RESULT_TOOL_SOURCE },
+        { name: 'result-text', code: POLICY_RESULT_TEXT_SOURCE },
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-${i}`, code: POLICY_SOURCE })),
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `refund-ctx-${i}`, code: POLICY_CTX_SOURCE })),
       ]);
@@ -81,7 +95,8 @@ async function main(): Promise<void> {
   // ---- 1. per-call latency by payload size, what the policy reads, and marshal format ----
   console.log('## per-call latency, warm isolate (µs, p50 / p99)\n');
   console.log('The refund-limit policy, gated on: nothing more (reads 4 event fields), `context.mode`, every entry of `context.history`;');
-  console.log('"1 KB in the event": a refund with ~1 KB of line items in its arguments and a small context, gated on `args.amount` alone or on every item.\n');
+  console.log('"1 KB in the event": a refund with ~1 KB of line items in its arguments and a small context, gated on `args.amount` alone or on every item;');
+  console.log('"16 KB tool result text": a fetched page as one string, a policy on which tool answered, and one searching the text.\n');
   console.log(`| payload | policy reads | JSON bytes | in-process JS | ${formats.join(' | ')} |`);
   console.log(`|---|---|---|---|${formats.map(() => '---|').join('')}`);
   const rows: { label: string; reads: string; policy: string; body: string; ev: StreamEvent; ctx: RunContextForPolicies }[] = [];
@@ -98,6 +113,9 @@ async function main(): Promise<void> {
   const smallCtx: RunContextForPolicies = { runId: 'run-1', mode: 'enforce' };
   rows.push({ label: '1 KB in the event', reads: '`args.amount`', policy: 'refund', body: POLICY_BODY, ev: ev1k, ctx: smallCtx });
   rows.push({ label: '1 KB in the event', reads: '+ every `args.items[i].qty`', policy: 'refund-items', body: POLICY_ITEMS_SOURCE, ev: ev1k, ctx: smallCtx });
+  const page = toolResultOfSize(16 * 1024);
+  rows.push({ label: '16 KB tool result text', reads: '`kind`, `tool`', policy: 'result-tool', body: POLICY_RESULT_TOOL_SOURCE, ev: page, ctx: smallCtx });
+  rows.push({ label: '16 KB tool result text', reads: '+ searches `result`', policy: 'result-text', body: POLICY_RESULT_TEXT_SOURCE, ev: page, ctx: smallCtx });
   for (const row of rows) {
     const bytes = JSON.stringify(row.ev).length + JSON.stringify(row.ctx).length;
     // the policy body as plain JS in this process (module text → function body)

@@ -47,3 +47,19 @@ export function eventWithArgsOfSize(bytes: number): StreamEvent {
   while (JSON.stringify(e).length < bytes) items.push({ sku: `SKU-${items.length}`, qty: 1, note: 'gift wrap please' });
   return e;
 }
+
+/** A tool result carrying a page of text, as a fetch or search tool returns it. */
+export function toolResultOfSize(bytes: number): StreamEvent {
+  const lines: string[] = [];
+  while (lines.join('\n').length < bytes) lines.push(`Line ${lines.length}: shipping policy, returns within 30 days, "free" over 50 EUR.`);
+  return { kind: 'tool.result', runId: 'run-1', spanId: 's2', tool: 'fetch_page', callId: 'c2', result: lines.join('\n'), time: 1_700_000_000_001 } as StreamEvent;
+}
+/** Two policies on tool results: one looks at which tool answered, one searches the text. */
+export const POLICY_RESULT_TOOL_SOURCE = `export function evaluate(event, context) {
+  if (event.kind === 'tool.result' && event.tool === 'read_secrets') return { violation: true, message: 'secret store read', severity: 'high' };
+  return { violation: false };
+}`;
+export const POLICY_RESULT_TEXT_SOURCE = `export function evaluate(event, context) {
+  if (event.kind === 'tool.result' && typeof event.result === 'string' && event.result.includes('IGNORE ALL PREVIOUS')) return { violation: true, message: 'injected instruction', severity: 'high' };
+  return { violation: false };
+}`;

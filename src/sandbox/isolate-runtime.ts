@@ -495,7 +495,7 @@ function lazyContext(payload) {
 }
 
 // ---- on-demand payloads (marshal.ts, DemandPayload) ----
-// A skeleton is a decoded value and its lazy list, 0 or a list of (path, id, isArray) triples: at each
+// A skeleton is a decoded value and its lazy list, 0 or a list of (path, id, kind) triples: at each
 // path the host left a large value behind. Each place gets an accessor that fetches and
 // decodes node id on first read, then turns itself into the plain data property it stands for
 // (unless the policy has frozen the object meanwhile, when the accessor keeps answering). Values

@@ -136,7 +136,7 @@ class CopyPayload implements CallPayload {
 
 // ---- on-demand: a skeleton now, large values when the policy reads them ----
 
-/** An object or array below the top whose JSON is estimated at no more than this many chars goes whole. */
+/** An object or array below the top whose JSON is estimated at no more than this many chars, or a string no longer, goes whole. */
 export const INLINE_CHARS = 256;
 /** An event or context estimated at no more than this many chars goes whole, without a skeleton. */
 export const ROOT_INLINE_CHARS = 512;
@@ -151,14 +151,15 @@ let payloadSerial = 0;
 /**
  * One event and its context, sent as skeletons. A skeleton is two JSON texts, `copy,lazy`:
  * `copy` is the value with each large object or array below it replaced by 0, and `lazy` is 0
- * or a list of `path, id, isArray` triples for those places, each path relative to `copy`. The
+ * or a list of `path, id, kind` triples for those places (kind 0 object, 1 array, 2 string), each path relative to `copy`. The
  * isolate installs a property at each place that fetches node `id` on first read.
  *
  * - The call itself is one JSON text, `[policyIndex, now, serial, event skeleton, context
  *   skeleton]`: isolated-vm charges for every argument, and V8 parses one text faster than two.
  * - A value whose estimate is at most ROOT_INLINE_CHARS goes whole. Otherwise an object node's
- *   skeleton keeps primitives and small values, expands large objects up to EXPAND_LEVELS deep,
- *   and leaves large arrays and deeper objects as nodes of their own.
+ *   skeleton keeps numbers, booleans, short strings and small values, expands large objects up
+ *   to EXPAND_LEVELS deep, and leaves strings longer than INLINE_CHARS (a tool result's text),
+ *   large arrays and deeper objects as nodes of their own.
  * - An array node is sent whole: a policy that reads an array usually walks it, and one fetch
  *   costs less than many.
  * - Cycles fail as JSON.stringify's do, whether or not the policy reaches them: every node keeps
@@ -230,15 +231,24 @@ export class DemandPayload implements CallPayload {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const c = src[k];
-      if (c === null || typeof c !== 'object' || hasToJSON(c) || estimate(c, INLINE_CHARS) >= 0) {
+      if (typeof c === 'string' ? c.length <= INLINE_CHARS : c === null || typeof c !== 'object' || hasToJSON(c) || estimate(c, INLINE_CHARS) >= 0) {
         put(copy, k, c);
         continue;
       }
-      if (chain.includes(c)) throw new TypeError(`Converting circular structure to JSON (at \`${[...path, k].join('.')}\`)`);
-      const isArray = Array.isArray(c);
+      if (typeof c === 'string') {
+        // a long text (a tool result, a document): sent when read
+        put(copy, k, 0);
+        lazy.push([...path, k], this.nodes.length, 2);
+        this.nodes.push(c);
+        this.chains.push(chain.slice());
+        continue;
+      }
+      const o = c as object;
+      if (chain.includes(o)) throw new TypeError(`Converting circular structure to JSON (at \`${[...path, k].join('.')}\`)`);
+      const isArray = Array.isArray(o);
       if (!isArray && level < EXPAND_LEVELS) {
         path.push(k);
-        chain.push(c);
+        chain.push(o);
         put(copy, k, this.expand(c as Record<string, unknown>, path, chain, lazy, level + 1));
         chain.pop();
         path.pop();

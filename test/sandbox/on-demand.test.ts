@@ -94,6 +94,17 @@ describe('on-demand marshalling', () => {
     expect(d.fetch(d.serial, 0)).toBe(FETCH_GONE);
   });
 
+  it('leaves a long text (a tool result) behind until the policy reads it, and then delivers it exactly', () => {
+    const text = Array.from({ length: 400 }, (_, i) => `line ${i}: "quoted" \\ tab\t é 😀`).join('\n');
+    const result = { kind: 'tool.result', runId: 'run-1', tool: 'fetch_page', callId: 'c1', result: text } as unknown as StreamEvent;
+    const d = new DemandPayload(result, ctx);
+    const [skeleton] = d.args(0, 0) as [string];
+    expect(skeleton.length).toBeLessThan(300);
+    expect(JSON.parse(skeleton)[4]).toEqual([['result'], 0, 2]);
+    expect(message(h.evaluate('t', 'first-key', result, ctx))).toBe('tool.result');
+    expect(message(h.evaluate('t', 'digest', result, ctx)).split(' ')[0]).toBe(fnv(JSON.stringify([result, ctx])));
+  });
+
   it('sends small events and contexts whole, and judges size by a bounded estimate', () => {
     const small = refundWithItems(2);
     expect(estimate(small, ROOT_INLINE_CHARS)).toBeGreaterThanOrEqual(0);
