@@ -507,18 +507,20 @@ function install(v, lazy, serial) {
       const path = lazy[i];
       let parent = v;
       for (let j = 0; j < path.length - 1; j++) parent = parent[path[j]];
-      lazyProperty(parent, path[path.length - 1], lazy[i + 1], serial);
+      lazyProperty(parent, path[path.length - 1], lazy[i + 1], lazy[i + 2], serial);
     }
   }
   return v;
 }
-function demandNode(id, serial) {
+// kind 2 is a string node, fetched as the string itself; 0 and 1 come as [skeleton, lazy]
+function demandNode(id, kind, serial) {
   const r = fetchNode(serial, id);
   if (typeof r !== 'string') {
     throw new TypeError(r === ${FETCH_GONE}
       ? 'this value belongs to an evaluation that has finished; keep what you need in variables while evaluate runs'
       : 'the host could not encode this value');
   }
+  if (kind === 2) return r;
   const w = JSONParse(r);
   return install(w[0], w[1], serial);
 }
@@ -530,13 +532,13 @@ function settle(parent, key, value) {
     return false;
   }
 }
-function lazyProperty(parent, key, id, serial) {
+function lazyProperty(parent, key, id, kind, serial) {
   let read = false;
   let value;
   ObjectDefineProperty(parent, key, {
     get: function () {
       if (!read) {
-        value = demandNode(id, serial);
+        value = demandNode(id, kind, serial);
         read = true;
         settle(parent, key, value);
       }

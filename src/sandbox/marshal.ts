@@ -189,9 +189,12 @@ export class DemandPayload implements CallPayload {
     return [`[${policyIndex},${now}${this.tail}`];
   }
 
-  /** `[skeleton]` of node `id`, or FETCH_GONE / FETCH_FAILED. Called from inside the isolate. */
+  /** `[skeleton]` of node `id` (a string node: the string), or FETCH_GONE / FETCH_FAILED. Called from inside the isolate. */
   fetch(serial: unknown, id: unknown): string | number {
     if (serial !== this.serial || typeof id !== 'number' || !(id >= 0 && id < this.nodes.length)) return FETCH_GONE;
+    const node = this.nodes[id];
+    // a long text goes as itself: copied, not escaped and parsed
+    if (typeof node === 'string') return node;
     const cached = this.texts[id];
     if (cached !== undefined) return cached;
     try {
