@@ -288,8 +288,11 @@ export function estimate(v: unknown, budget: number): number {
     for (let i = 0; i < v.length && budget >= 0; i++) budget = estimate(v[i], budget - 1);
     return budget;
   }
-  const keys = Object.keys(v);
-  for (let i = 0; i < keys.length && budget >= 0; i++) budget = estimate((v as Record<string, unknown>)[keys[i]!], budget - keys[i]!.length - 4);
+  // for-in allocates no key array; an inherited enumerable key only makes the guess larger
+  for (const k in v) {
+    budget = estimate((v as Record<string, unknown>)[k], budget - k.length - 4);
+    if (budget < 0) break;
+  }
   return budget;
 }
 
