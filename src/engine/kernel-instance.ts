@@ -32,7 +32,7 @@ export class KernelLoadError extends Error {
 let cachedModule: WebAssembly.Module | undefined;
 
 /** Finds a file of build/ whether running from src/ (tsx, vitest) or dist/src/ (published). */
-function buildPath(file: string): string {
+export function buildPath(file: string): string {
   const candidates = [`../../build/${file}`, `../../../build/${file}`];
   for (const c of candidates) {
     const p = fileURLToPath(new URL(c, import.meta.url));

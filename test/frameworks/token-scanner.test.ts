@@ -4,9 +4,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as C from '../../scripts/eval/corpora.js';
+import { KernelTokenScanner } from '../../src/frameworks/scan/kernel-scanner.js';
 import { TokenScanner } from '../../src/frameworks/scan/token-scanner.js';
 import type { TokenMatch, TokenPattern } from '../../src/frameworks/scan/token-scanner.js';
 import { PROVIDER_PATTERNS } from '../../src/frameworks/secrets/provider-patterns.js';
+import { SCANNER_PATTERNS, VALIDATORS } from '../../src/frameworks/secrets/index.js';
 
 const MARKERS: TokenPattern[] = [
   { id: 'role-tag', prefixes: ['<|im_start|>', '### system', '[inst]', '</s><s>'], ci: true, noBoundary: true, body: 'digits', min: 0, max: 0 },
@@ -60,3 +63,60 @@ describe('TokenScanner.scan', () => {
     }
   });
 });
+
+// The Wasm scan kernel (assembly/scan.ts) runs the same compiled table: it must give exactly the
+// TypeScript scanner's matches, validators and entropy checks included, on generated text and on
+// every text of the corpora the packs are measured on.
+describe('KernelTokenScanner (the Wasm scan kernel)', () => {
+  const tables = [
+    ['secrets scanner (providers, JWT, validators, entropy)', new TokenScanner(SCANNER_PATTERNS, VALIDATORS)],
+    ['provider table', new TokenScanner(PROVIDER_PATTERNS)],
+    ['markers', new TokenScanner(MARKERS)],
+    ['short patterns', new TokenScanner(SHORT)],
+  ] as const;
+  for (const [name, scanner] of tables) {
+    it(`finds what TokenScanner finds on generated text (${name})`, () => {
+      const kernel = new KernelTokenScanner(scanner);
+      let found = 0;
+      fc.assert(
+        fc.property(textFrom(scanner.patterns), fc.boolean(), (text, wide) => {
+          // two-byte text too: code units from 128 up are written as 128 and must never match
+          const t = wide ? text.replace(/e/g, '\u00e9').replace(/x/g, '\u{1F600}') : text;
+          const expected = shape(scanner.scan(t));
+          found += expected.length;
+          expect(shape(kernel.scan(t))).toEqual(expected);
+        }),
+        { numRuns: 1500 },
+      );
+      expect(found).toBeGreaterThan(100);
+    });
+  }
+
+  it.skipIf(!C.corporaAvailable())('finds what TokenScanner finds on every corpus text, alone and joined into one long text', () => {
+    const secrets = new TokenScanner(SCANNER_PATTERNS, VALIDATORS);
+    const kernel = new KernelTokenScanner(secrets);
+    const texts = corpusTexts();
+    expect(texts.length).toBeGreaterThan(20_000);
+    let matches = 0;
+    for (const t of texts) {
+      const expected = shape(secrets.scan(t));
+      matches += expected.length;
+      const got = shape(kernel.scan(t));
+      if (got.length !== expected.length || JSON.stringify(got) !== JSON.stringify(expected)) expect({ t, got }).toEqual({ t, got: expected });
+    }
+    expect(matches).toBeGreaterThan(3000);
+    // one text far larger than the kernel's first text area, with more matches than its first output area
+    const joined = texts.slice(0, 8000).join('\n');
+    expect(shape(kernel.scan(joined))).toEqual(shape(secrets.scan(joined)));
+    expect(kernel.scan(joined).length).toBeGreaterThan(1000);
+  });
+});
+
+/** Every text the packs' dataset evaluations read: secrets samples, Presidio records, InjecAgent cases, shell commands. */
+function corpusTexts(): string[] {
+  const out: string[] = C.loadSecretSamples().map((s) => s.text);
+  for (const r of C.loadPiiRecords()) out.push(r.full_text);
+  for (const c of C.loadInjecAgentCases()) out.push(c['Tool Response'], c['Attacker Instruction'], c['Tool Parameters']);
+  out.push(...C.loadShellCommands());
+  return out;
+}

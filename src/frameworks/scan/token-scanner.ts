@@ -87,7 +87,7 @@ function classTable(cls: CharClass): ClassTable {
   return t;
 }
 
-const CLASS_TABLES: Readonly<Record<CharClass, ClassTable>> = Object.fromEntries(
+export const CLASS_TABLES: Readonly<Record<CharClass, ClassTable>> = Object.fromEntries(
   CHAR_CLASSES.map((c) => [c, classTable(c)]),
 ) as Record<CharClass, ClassTable>;
 
@@ -108,7 +108,7 @@ const BREAKERS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) BREAKERS[c] = isBoundaryBreaker(c) ? 1 : 0;
 
 /** One (pattern, prefix) pair with every field normalised, so the hot loop sees one object shape. */
-class Entry {
+export class Entry {
   readonly ci: boolean;
   readonly back: number;
   readonly backMax: number;
@@ -210,6 +210,30 @@ export class TokenScanner {
     for (const b of this.looseBuckets) b?.sort(byLength);
     for (const b of this.single) b?.sort(byLength);
     for (let c = 0; c < 128; c++) this.flags[c] = (BREAKERS[c] as number) | (this.anchoredFirst[c] === 1 ? 2 : 0) | (this.looseFirst[c] === 1 ? 4 : 0);
+  }
+
+  /**
+   * The compiled table as plain data, for the Wasm scanner (kernel-scanner.ts), which lays it
+   * out in its memory: the same entries in the same bucket order, so both scanners agree.
+   */
+  compiled(): {
+    buckets: readonly (readonly Entry[] | undefined)[];
+    looseBuckets: readonly (readonly Entry[] | undefined)[];
+    single: readonly (readonly Entry[] | undefined)[];
+    flags: Uint8Array;
+    spanChars: Uint8Array;
+    minMatch: number;
+    validators: Readonly<Record<string, TokenValidator>>;
+  } {
+    return {
+      buckets: this.buckets,
+      looseBuckets: this.looseBuckets,
+      single: this.single,
+      flags: this.flags,
+      spanChars: this.spanChars,
+      minMatch: this.minMatch,
+      validators: this.validators,
+    };
   }
 
   /**

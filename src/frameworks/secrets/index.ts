@@ -93,7 +93,7 @@ function bech32Valid(hrp: string, text: string, from: number, to: number): boole
   return (chk >>> 0) === 1;
 }
 
-const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
+export const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
   notPlaceholder: (t, s, e, b) => plausibleBody(t, b, e),
   mixedAlnum: (t, s, e, b) => hasDigit(t, b, e) && hasLetter(t, b, e) && plausibleBody(t, b, e),
   azureSecret: (t, s, e, b) => {
@@ -128,7 +128,7 @@ const VALIDATORS: Readonly<Record<string, TokenValidator>> = {
   },
 };
 
-const SCANNER_PATTERNS = [
+export const SCANNER_PATTERNS = [
   ...PROVIDER_PATTERNS,
   { id: 'jwt', prefixes: ['ey'], body: 'jwt' as const, min: 40, max: 8000, validate: 'jwt' },
 ];
