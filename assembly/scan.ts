@@ -55,6 +55,15 @@ let outCap: i32 = 0;
 let count: i32 = 0;
 let lastStart: i32 = 0;
 let heapTop: usize = 0;
+// absolute addresses of the table's regions, set by `scan` from the header
+let gFlags: usize = 0;
+let gSpan: usize = 0;
+let gClasses: usize = 0;
+let gAnchored: usize = 0;
+let gLoose: usize = 0;
+let gSingle: usize = 0;
+let gLists: usize = 0;
+let gEntries: usize = 0;
 
 // @ts-ignore: decorator
 @inline function hw(k: i32): u32 {
@@ -66,7 +75,7 @@ let heapTop: usize = 0;
 }
 // @ts-ignore: decorator
 @inline function inClass(cls: u32, c: u32): bool {
-  return c < 128 && load<u8>(table + <usize>hw(H_CLASSES) + (<usize>cls << 7) + <usize>c) == 1;
+  return c < 128 && load<u8>(gClasses + (<usize>cls << 7) + <usize>c) == 1;
 }
 // @ts-ignore: decorator
 @inline function isWordChar(c: u32): bool {
@@ -74,7 +83,7 @@ let heapTop: usize = 0;
 }
 // @ts-ignore: decorator
 @inline function ew(e: i32, k: i32): u32 {
-  return load<u32>(table + <usize>hw(H_ENTRIES) + ((<usize>e * <usize>ENTRY_WORDS + <usize>k) << 2));
+  return load<u32>(gEntries + ((<usize>e * <usize>ENTRY_WORDS + <usize>k) << 2));
 }
 
 export function scan_abi_version(): i32 {
@@ -154,7 +163,7 @@ function tryAt(i: i32, e: i32): i32 {
   if (j - bodyStart < <i32>ew(e, E_MIN)) return -1;
   const flags = ew(e, E_FLAGS);
   if ((flags & F_EXACT) != 0 && j < n && inClass(body, ch(j))) return -1;
-  if ((flags & F_ENTROPY) != 0 && entropyOf(bodyStart, j) < load<f64>(table + <usize>hw(H_ENTRIES) + ((<usize>e * <usize>ENTRY_WORDS + <usize>E_ENTROPY) << 2))) return -1;
+  if ((flags & F_ENTROPY) != 0 && entropyOf(bodyStart, j) < load<f64>(gEntries + ((<usize>e * <usize>ENTRY_WORDS + <usize>E_ENTROPY) << 2))) return -1;
   if ((flags & F_VALIDATE) != 0 && validate(e, i - back, j, bodyStart) == 0) return -1;
   lastStart = i - back;
   return j;
@@ -164,7 +173,7 @@ function tryAt(i: i32, e: i32): i32 {
 function tryBucket(cell: u32, i: i32, boundaryOnlyIfAtBoundary: bool, atBoundary: bool): i32 {
   const start = <i32>(cell & 0xffff);
   const cnt = <i32>(cell >>> 16);
-  const lists = table + <usize>hw(H_LISTS);
+  const lists = gLists;
   for (let k = 0; k < cnt; k++) {
     const e = <i32>load<u16>(lists + (<usize>(start + k) << 1));
     if (boundaryOnlyIfAtBoundary && !atBoundary && (ew(e, E_FLAGS) & F_BOUNDARY) != 0) continue;
@@ -184,10 +193,10 @@ function tryBucket(cell: u32, i: i32, boundaryOnlyIfAtBoundary: bool, atBoundary
 
 /** Matches starting in [from, to); -2 when the output area is full. */
 function scanRange(from: i32, to: i32): i32 {
-  const flagsAt = table + <usize>hw(H_FLAGS);
-  const anchored = table + <usize>hw(H_ANCHORED);
-  const loose = table + <usize>hw(H_LOOSE);
-  const single = table + <usize>hw(H_SINGLE);
+  const flagsAt = gFlags;
+  const anchored = gAnchored;
+  const loose = gLoose;
+  const single = gSingle;
   let prevBreaks = from > 0 && ch(from - 1) < 128 && (load<u8>(flagsAt + <usize>ch(from - 1)) & 1) == 1;
   for (let i = from; i < to; i++) {
     const c = ch(i);
@@ -235,6 +244,14 @@ function scanRange(from: i32, to: i32): i32 {
 export function scan(tablePtr: usize, textPtr: usize, len: i32, outPtr: usize, cap: i32): i32 {
   table = tablePtr;
   if (hw(H_MAGIC) != MAGIC) return -1;
+  gFlags = table + <usize>hw(H_FLAGS);
+  gSpan = table + <usize>hw(H_SPAN);
+  gClasses = table + <usize>hw(H_CLASSES);
+  gAnchored = table + <usize>hw(H_ANCHORED);
+  gLoose = table + <usize>hw(H_LOOSE);
+  gSingle = table + <usize>hw(H_SINGLE);
+  gLists = table + <usize>hw(H_LISTS);
+  gEntries = table + <usize>hw(H_ENTRIES);
   text = textPtr;
   n = len;
   out = outPtr;
@@ -242,7 +259,7 @@ export function scan(tablePtr: usize, textPtr: usize, len: i32, outPtr: usize, c
   count = 0;
   const need = <i32>hw(H_MINMATCH);
   if (need < 2) return scanRange(0, n) == -2 ? -2 : count;
-  const span = table + <usize>hw(H_SPAN);
+  const span = gSpan;
   let i = 0;
   while (i + need <= n) {
     let k = i + need - 1;

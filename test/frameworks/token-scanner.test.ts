@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../scripts/eval/corpora.js';
-import { KernelTokenScanner } from '../../src/frameworks/scan/kernel-scanner.js';
+import { KernelTokenScanner, kernelScanner, MAX_KERNEL_TEXT, scanKernelUnavailable } from '../../src/frameworks/scan/kernel-scanner.js';
 import { TokenScanner } from '../../src/frameworks/scan/token-scanner.js';
 import type { TokenMatch, TokenPattern } from '../../src/frameworks/scan/token-scanner.js';
 import { PROVIDER_PATTERNS } from '../../src/frameworks/secrets/provider-patterns.js';
@@ -120,3 +120,16 @@ function corpusTexts(): string[] {
   out.push(...C.loadShellCommands());
   return out;
 }
+
+describe('kernelScanner (what the packs use)', () => {
+  const table = new TokenScanner(SCANNER_PATTERNS, VALIDATORS);
+  const key = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+  it('scans with the Wasm kernel, and texts over MAX_KERNEL_TEXT with the TypeScript scanner, finding the same', () => {
+    const s = kernelScanner(table);
+    expect(shape(s.scan(`token ${key} here`))).toEqual([['github-token', 6, 6 + key.length]]);
+    expect(scanKernelUnavailable()).toBeUndefined();
+    const huge = 'x '.repeat(MAX_KERNEL_TEXT / 2) + key;
+    expect(shape(s.scan(huge))).toEqual(shape(table.scan(huge)));
+    expect(s.scan(huge)).toHaveLength(1);
+  });
+});

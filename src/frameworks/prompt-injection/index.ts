@@ -18,6 +18,7 @@ import type { CanonicalText } from '../canonicalize.js';
 import type { FrameworkPack } from '../pack.js';
 import { actionFor, classifierFindings, isDisabled, makeFinding } from '../pack.js';
 import type { RunState } from '../run-state.js';
+import { kernelScanner } from '../scan/kernel-scanner.js';
 import { TokenScanner } from '../scan/token-scanner.js';
 import type { TokenPattern } from '../scan/token-scanner.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
@@ -403,7 +404,7 @@ function detectWords(text: string, words: readonly Word[], imperatives: boolean,
 
 // ------------------------------------------------------------------ the pack
 
-const markerScanner = new TokenScanner(MARKERS);
+const markerScanner = kernelScanner(new TokenScanner(MARKERS));
 
 function lineStartRole(text: string, hits: Hit[]): void {
   // "system:" / "assistant:" / "user:" at the start of a line forge a chat turn

@@ -39,8 +39,6 @@ function scanModule(): WebAssembly.Module {
   return cachedModule;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
 /** The same matches as `scanner.scan(text)`, found by the Wasm scan kernel. */
 export class KernelTokenScanner {
   private readonly x: ScanExports;
@@ -157,8 +155,9 @@ export class KernelTokenScanner {
     const n = text.length;
     if (n > this.textCap) this.reserve(Math.max(n, this.textCap * 2), this.outCap);
     const p = this.textPtr;
-    if (!NON_ASCII.test(text)) {
-      this.buf.write(text, p, n, "latin1");
+    // a UTF-8 length equal to the UTF-16 length means ASCII only, which goes in as it is
+    if (Buffer.byteLength(text, 'utf8') === n) {
+      this.buf.write(text, p, n, 'latin1');
     } else {
       const bytes = this.bytes;
       for (let i = 0; i < n; i++) {
@@ -185,4 +184,51 @@ export class KernelTokenScanner {
       this.text = '';
     }
   }
+}
+
+/** What a pack needs of a scanner. */
+export interface Scanner {
+  scan(text: string, out?: TokenMatch[]): TokenMatch[];
+}
+
+let kernelUnavailable: string | undefined;
+
+/**
+ * Longer texts are scanned in TypeScript: a Wasm memory never shrinks, so one huge tool result
+ * would otherwise keep its size in every process for good. Both scanners find the same matches.
+ */
+export const MAX_KERNEL_TEXT = 1 << 20;
+
+/** Why the packs scan in TypeScript instead of the Wasm kernel (undefined: they use the kernel). */
+export function scanKernelUnavailable(): string | undefined {
+  return kernelUnavailable;
+}
+
+/**
+ * The Wasm scan kernel for `scanner`'s table, created on first use: about twice as fast as the
+ * TypeScript scanner at 1 KB and 16 KB (bench/RESULTS-frameworks.md), with the same matches
+ * (test/frameworks/token-scanner.test.ts). `CASCADE_SCANNER=ts` keeps the TypeScript scanner, and
+ * so does a build without `build/kernel-scan.wasm`; `scanKernelUnavailable()` says why.
+ */
+export function kernelScanner(scanner: TokenScanner): Scanner {
+  let impl: Scanner | undefined;
+  return {
+    scan(text: string, out?: TokenMatch[]): TokenMatch[] {
+      if (text.length > MAX_KERNEL_TEXT) return scanner.scan(text, out);
+      if (impl === undefined) {
+        if (process.env['CASCADE_SCANNER'] === 'ts') {
+          kernelUnavailable = 'CASCADE_SCANNER=ts';
+          impl = scanner;
+        } else {
+          try {
+            impl = new KernelTokenScanner(scanner);
+          } catch (e) {
+            kernelUnavailable = e instanceof Error ? e.message : String(e);
+            impl = scanner;
+          }
+        }
+      }
+      return impl.scan(text, out);
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { actionFor, classifierFindings, isDisabled, makeFinding } from '../pack.
 import type { RunState } from '../run-state.js';
 import { parseShell, simpleCommands } from '../destructive-commands/shell-parser.js';
 import type { ShellWord } from '../destructive-commands/shell-parser.js';
+import { kernelScanner, type Scanner } from '../scan/kernel-scanner.js';
 import { entropyOf, TokenScanner } from '../scan/token-scanner.js';
 import type { TokenValidator } from '../scan/token-scanner.js';
 import type { FrameworkFinding, PackConfigBase, TextInput } from '../types.js';
@@ -132,6 +133,9 @@ export const SCANNER_PATTERNS = [
   ...PROVIDER_PATTERNS,
   { id: 'jwt', prefixes: ['ey'], body: 'jwt' as const, min: 40, max: 8000, validate: 'jwt' },
 ];
+
+/** one Wasm scan kernel for every secrets pack (scans are synchronous, so they never interleave) */
+const SECRETS_SCANNER: Scanner = kernelScanner(new TokenScanner(SCANNER_PATTERNS, VALIDATORS));
 
 // ---------------------------------------------------------------- secret-ish names
 
@@ -491,7 +495,7 @@ export class SecretsPack implements FrameworkPack {
   readonly version = 'secrets@1';
   readonly stateful = false;
   readonly mode;
-  private readonly scanner = new TokenScanner(SCANNER_PATTERNS, VALIDATORS);
+  private readonly scanner = SECRETS_SCANNER;
   private readonly allow: ReadonlySet<string>;
   private readonly minEntropy: number;
   private readonly assignments: boolean;
