@@ -1,8 +1,8 @@
 // cascade token scanner: the framework packs' token tables (src/frameworks/scan/token-scanner.ts)
 // run over text in linear time. The host writes a compiled table once (src/frameworks/scan/
-// kernel-scanner.ts lays it out) and, per scan, the text as one byte per UTF-16 code unit (code
-// units from 128 up all become 128, which no class or prefix contains), so every offset is the
-// JavaScript string offset. Matches come back as (entry, start, end) triples. Validators stay in
+// kernel-scanner.ts lays it out) and, per scan, the text as UTF-16 code units (read here as 128
+// from 128 up, a value no class or prefix contains), so every offset is the JavaScript string
+// offset. Matches come back as (entry, start, end) triples. Validators stay in
 // JavaScript and are called through the one import; entropy is computed here.
 //
 // The algorithm is the TypeScript scanner's, step for step, and test/frameworks/kernel-scanner
@@ -71,7 +71,8 @@ let gEntries: usize = 0;
 }
 // @ts-ignore: decorator
 @inline function ch(i: i32): u32 {
-  return <u32>load<u8>(text + <usize>i);
+  const c = <u32>load<u16>(text + (<usize>i << 1));
+  return c < 128 ? c : 128;
 }
 // @ts-ignore: decorator
 @inline function inClass(cls: u32, c: u32): bool {
@@ -237,7 +238,7 @@ function scanRange(from: i32, to: i32): i32 {
 }
 
 /**
- * Scans `len` bytes at `textPtr` with the table at `tablePtr`; writes (entry, start, end) i32
+ * Scans `len` UTF-16 code units at `textPtr` with the table at `tablePtr`; writes (entry, start, end) i32
  * triples to `outPtr`. Returns the match count, -1 when the table is not a scan table, -2 when
  * more than `cap` matches were found (the host grows the area and scans again).
  */

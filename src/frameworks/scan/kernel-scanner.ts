@@ -1,8 +1,8 @@
 // A TokenScanner's table run by the Wasm scan kernel (assembly/scan.ts, build/kernel-scan.wasm).
 // The table is laid out once in the instance's memory from the TokenScanner's own compiled
-// buckets, so both scanners try the same entries in the same order; per scan the text is written
-// as one byte per UTF-16 code unit (128 for every code unit from 128 up, which no class or prefix
-// contains), so offsets are string offsets. Validators stay in JavaScript: the kernel calls them
+// buckets, so both scanners try the same entries in the same order; per scan the text is copied
+// in as UTF-16 code units (the kernel reads every unit from 128 up as 128, which no class or
+// prefix contains), so offsets are string offsets. Validators stay in JavaScript: the kernel calls them
 // through its one import with the match's offsets, and this wrapper hands them the string.
 //
 // Layout (little-endian; header words, then the regions at the offsets the header gives, all
@@ -50,7 +50,6 @@ export class KernelTokenScanner {
   private textPtr = 0;
   private outPtr = 0;
   private outCap = 0;
-  private bytes!: Uint8Array;
   private words!: Int32Array;
   private buf!: Buffer;
   private text = '';
@@ -146,25 +145,16 @@ export class KernelTokenScanner {
     this.outPtr = this.x.scan_reserve(this.outCap * 12);
     if (this.textPtr === 0 || this.outPtr === 0) throw new RangeError(`the scan kernel could not grow to ${this.textCap} bytes of text`);
     const buffer = this.x.memory.buffer;
-    this.bytes = new Uint8Array(buffer);
     this.words = new Int32Array(buffer);
     this.buf = Buffer.from(buffer);
   }
 
   scan(text: string, out: TokenMatch[] = []): TokenMatch[] {
     const n = text.length;
-    if (n > this.textCap) this.reserve(Math.max(n, this.textCap * 2), this.outCap);
+    if (n * 2 > this.textCap) this.reserve(Math.max(n * 2, this.textCap * 2), this.outCap);
     const p = this.textPtr;
-    // a UTF-8 length equal to the UTF-16 length means ASCII only, which goes in as it is
-    if (Buffer.byteLength(text, 'utf8') === n) {
-      this.buf.write(text, p, n, 'latin1');
-    } else {
-      const bytes = this.bytes;
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        bytes[p + i] = c < 128 ? c : 128;
-      }
-    }
+    // UTF-16 as it is: a native copy, offsets stay string offsets
+    this.buf.write(text, p, n * 2, 'utf16le');
     this.text = text;
     try {
       let count = this.x.scan(this.table, p, n, this.outPtr, this.outCap);
