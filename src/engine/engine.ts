@@ -5,7 +5,8 @@
 import { EVENT_KINDS, type EventKind, type StreamEvent } from '../events/types.js';
 import type { Bundle } from '../policy/compile.js';
 import type { Policy } from '../policy/ast.js';
-import { canonicalJson } from '../policy/compile.js';
+import { canonicalJson, DEFAULT_TENANT, withTenantPolicies } from '../policy/compile.js';
+import type { Diagnostic } from '../policy/diagnostics.js';
 import {
   effectiveMode,
   MODES,
@@ -51,7 +52,7 @@ export type CustomPolicyResult =
 
 export interface CustomPolicyEvaluator {
   /** called when a bundle is installed (create, swap); problems make the engine refuse the bundle */
-  prepare?(bundle: Bundle): { ok: true } | { ok: false; problems: string[] };
+  prepare?(bundle: Bundle): { ok: true } | { ok: false; problems: string[]; diagnostics?: CustomPolicyDiagnostic[] };
   evaluate(policy: Policy & { type: 'custom' }, event: StreamEvent, context: { mode: Mode }): CustomPolicyResult;
   /**
    * Optional: all the custom policies that apply to one event at once, results in `calls` order.
@@ -60,6 +61,20 @@ export interface CustomPolicyEvaluator {
    */
   evaluateAll?(calls: readonly CustomPolicyCall[], event: StreamEvent): CustomPolicyResult[];
 }
+
+/** A tenant policy the sandbox would not load: a syntax error, a missing `evaluate`, … (line and column in its code). */
+export interface CustomPolicyDiagnostic {
+  tenant: string;
+  policy: string;
+  code: string;
+  message: string;
+  line: number;
+  column: number;
+  help?: string;
+}
+
+/** What `engine.loadTenantPolicies` gives back; on failure the policies in force stay in force. */
+export type TenantLoadResult = { ok: true; bundle: Bundle; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 export interface CustomPolicyCall {
   policy: Policy & { type: 'custom' };
@@ -105,6 +120,16 @@ export interface Engine {
   rollback(decision: Decision): void;
   endRun(runId: string): void;
   swap(bundle: Bundle): void;
+  /**
+   * Replaces tenant `tenantId`'s `custom` policies with `definitions` (each a `custom` policy's
+   * fields: `name`, `code`, optional `on`, `on_error`, `severity`, …; `type` and `tenant` implied)
+   * and swaps in the resulting bundle, as `swap` does: other tenants and policies are untouched,
+   * sequence state carries over, evaluations after the call use the new code. Every policy is
+   * compiled in the tenant's isolate first; a syntax error, a missing `evaluate` or a policy
+   * problem comes back as diagnostics (with line and column), never as an exception, and then
+   * nothing changes. An empty list removes the tenant's policies.
+   */
+  loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult;
   readonly bundle: Bundle;
   stats(): EngineStats;
 }
@@ -486,7 +511,45 @@ class WasmEngine implements Engine {
   swap(bundle: Bundle): void {
     checkBundle(bundle);
     prepareCustom(this.options.customEvaluator, bundle);
-    const fresh = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
+    this.install(bundle, new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues));
+  }
+
+  loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult {
+    const compiled = withTenantPolicies(this.bundle, tenantId, definitions);
+    if (!compiled.ok) return compiled;
+    const bundle = compiled.bundle;
+    const ev = this.options.customEvaluator;
+    const hasCode = bundle.policies.some((p) => p.type === 'custom' && (p.tenant ?? DEFAULT_TENANT) === tenantId);
+    if (hasCode && !ev) {
+      return { ok: false, diagnostics: [tenantDiagnostic(tenantId, '', 'no-sandbox', 'this engine has no sandbox for custom policies (createEngine `customEvaluator`, or initTracing `sandbox`)')] };
+    }
+    let fresh: KernelInstance;
+    try {
+      checkBundle(bundle);
+      fresh = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
+    } catch (e) {
+      return { ok: false, diagnostics: [tenantDiagnostic(tenantId, '', 'internal-error', `the new bundle could not be loaded: ${(e as Error)?.message ?? String(e)}`)] };
+    }
+    if (ev?.prepare) {
+      let r: ReturnType<NonNullable<CustomPolicyEvaluator['prepare']>>;
+      try {
+        r = ev.prepare(bundle);
+      } catch (e) {
+        r = { ok: false, problems: [`the sandbox threw: ${(e as Error)?.message ?? String(e)}`] };
+      }
+      if (!r.ok) {
+        const diagnostics = r.diagnostics?.length
+          ? r.diagnostics.map((d) => tenantDiagnostic(d.tenant, d.policy, d.code, d.message, d.line, d.column, d.help))
+          : r.problems.map((m) => tenantDiagnostic(tenantId, '', 'sandbox-load', m));
+        return { ok: false, diagnostics };
+      }
+    }
+    this.install(bundle, fresh);
+    return compiled;
+  }
+
+  /** Makes `bundle` (with its new kernel) the one in force, carrying unchanged sequence state over. */
+  private install(bundle: Bundle, fresh: KernelInstance): void {
     // carry over the state of sequence policies that did not change (same name and version)
     const oldOffsets = stateOffsets(this.bundle);
     const newOffsets = stateOffsets(bundle);
@@ -569,8 +632,22 @@ export function callDigest(event: StreamEvent): [number, number] {
   return [a | 0, b | 0];
 }
 
+function tenantDiagnostic(tenant: string, policy: string, code: string, message: string, line = 0, column = 0, help?: string): Diagnostic {
+  return {
+    code,
+    severity: 'error',
+    message,
+    file: `tenant:${tenant}${policy === '' ? '' : `/${policy}`}`,
+    line,
+    column,
+    length: 0,
+    ...(help !== undefined ? { help } : {}),
+    ...(policy !== '' ? { policy } : {}),
+  };
+}
+
 function prepareCustom(ev: CustomPolicyEvaluator | undefined, bundle: Bundle): void {
-  if (!ev?.prepare || !bundle.policies.some((p) => p.type === 'custom')) return;
+  if (!ev?.prepare) return;
   const r = ev.prepare(bundle);
   if (!r.ok) throw new EngineError(`custom policies could not be loaded:\n  ${r.problems.join('\n  ')}`);
 }

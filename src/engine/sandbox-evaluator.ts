@@ -7,15 +7,23 @@ import type { StreamEvent } from '../events/types.js';
 import type { Policy } from '../policy/ast.js';
 import type { Bundle } from '../policy/compile.js';
 import type { Mode } from './decision.js';
-import type { CustomPolicyCall, CustomPolicyEvaluator, CustomPolicyResult } from './engine.js';
+import type { CustomPolicyCall, CustomPolicyDiagnostic, CustomPolicyEvaluator, CustomPolicyResult } from './engine.js';
+import { DEFAULT_TENANT } from '../policy/compile.js';
 import type { InlineSandboxHost, RunContextForPolicies } from '../sandbox/host-types.js';
 import type { SandboxVerdict } from '../sandbox/verdict.js';
 
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT };
+
+interface Loaded {
+  key: string;
+  sources: { name: string; code: string; onError: 'block' | 'allow' }[];
+}
 
 /** A CustomPolicyEvaluator backed by a sandbox host (inline: the guard path is synchronous). */
 export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Record<string, never> } = {}): CustomPolicyEvaluator {
   void options;
+  /** per tenant, the sources of the bundle in force, as loaded into the host */
+  const loaded = new Map<string, Loaded>();
   return {
     prepare(bundle: Bundle) {
       const byTenant = new Map<string, { name: string; code: string; onError: 'block' | 'allow' }[]>();
@@ -27,13 +35,39 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
         byTenant.set(t, list);
       }
       const problems: string[] = [];
+      const diagnostics: CustomPolicyDiagnostic[] = [];
+      const next = new Map<string, Loaded>();
+      const changed: string[] = [];
       for (const [tenant, sources] of byTenant) {
+        // the host keeps a tenant's warm isolate when its sources did not change, so a swap
+        // rebuilds only what changed (and a tenant another engine reloaded on a shared host is
+        // put back to this bundle's code)
+        const key = JSON.stringify(sources);
+        next.set(tenant, { key, sources });
         const r = host.loadTenantPolicies(tenant, sources);
-        if (!r.ok)
-          for (const d of r.diagnostics)
-            problems.push(`custom policy \`${d.policy}\` (tenant \`${tenant}\`) ${d.line > 0 ? `line ${d.line}:${d.column}: ` : ''}${d.message}`);
+        if (r.ok) {
+          if (loaded.get(tenant)?.key !== key) changed.push(tenant);
+          continue;
+        }
+        for (const d of r.diagnostics) {
+          problems.push(`custom policy \`${d.policy}\` (tenant \`${tenant}\`) ${d.line > 0 ? `line ${d.line}:${d.column}: ` : ''}${d.message}`);
+          diagnostics.push({ tenant, policy: d.policy, code: d.code, message: d.message, line: d.line, column: d.column, ...(d.help !== undefined ? { help: d.help } : {}) });
+        }
       }
-      return problems.length === 0 ? { ok: true } : { ok: false, problems };
+      if (problems.length > 0) {
+        // the bundle is refused, so the host goes back to the code of the bundle still in force
+        for (const tenant of changed) {
+          const before = loaded.get(tenant);
+          if (before === undefined) host.unloadTenant(tenant);
+          else host.loadTenantPolicies(tenant, before.sources);
+        }
+        return { ok: false, problems, diagnostics };
+      }
+      // tenants no longer in the bundle give their isolates back
+      for (const tenant of loaded.keys()) if (!next.has(tenant)) host.unloadTenant(tenant);
+      loaded.clear();
+      for (const [tenant, l] of next) loaded.set(tenant, l);
+      return { ok: true };
     },
     evaluate(policy: Policy & { type: 'custom' }, event: StreamEvent, ctx: { mode: Mode }): CustomPolicyResult {
       return toResult(host.evaluate(policy.tenant ?? DEFAULT_TENANT, policy.name, event, contextFor(event, ctx.mode)));

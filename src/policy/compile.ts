@@ -59,36 +59,90 @@ export function compilePolicies(sources: readonly PolicySource[]): CompileResult
         if (p) policies.push(p);
       } else sink.error('invalid-source', `source \`${file}\` has neither \`text\` nor \`policy\``, undefined);
     });
-    if (policies.length > MAX_POLICIES)
-      sink.error('limit-exceeded', `a bundle holds at most ${MAX_POLICIES} policies; got ${policies.length}`, undefined);
-    const seen = new Map<string, Policy>();
-    for (const p of policies) {
-      const prev = seen.get(p.name);
-      if (prev) {
-        const where = prev.span ? ` (first defined in \`${prev.span.file}\`)` : '';
-        sink.error('duplicate-name', `policy name \`${p.name}\` is used twice${where}`, p.span, {
-          help: 'policy names identify findings and must be unique',
-          policy: p.name,
-        });
-      } else seen.set(p.name, p);
-    }
-    if (sink.hasErrors) return { ok: false, diagnostics: sink.items };
-    const program = lowerPolicies(policies);
-    const policyVersions = policies.map((p) => sha256(canonicalJson(stripSpans(p))).slice(0, 16));
-    const hash = sha256(`cascade-bundle:${BUNDLE_VERSION}:${policyVersions.join(',')}`);
-    const bundle: Bundle = Object.freeze({
-      bundleVersion: BUNDLE_VERSION,
-      abiVersion: KERNEL_ABI_VERSION,
-      imageFormat: IMAGE_FORMAT,
-      hash,
-      policies,
-      policyVersions,
-      program,
-      warnings: sink.items.filter((d) => d.severity === 'warning'),
-    });
-    return { ok: true, bundle, diagnostics: sink.items };
+    return assemble(policies, sink);
   } catch (err) {
     // a crash here is our bug, not the user's: report it as a diagnostic rather than throwing
+    sink.error('internal-error', `the compiler failed: ${(err as Error)?.message ?? String(err)}`, undefined, {
+      help: 'please report this with the policy that caused it',
+    });
+    return { ok: false, diagnostics: sink.items };
+  }
+}
+
+/** Checks the whole set (size, unique names), lowers it and seals the bundle. */
+function assemble(policies: Policy[], sink: DiagnosticSink): CompileResult {
+  if (policies.length > MAX_POLICIES)
+    sink.error('limit-exceeded', `a bundle holds at most ${MAX_POLICIES} policies; got ${policies.length}`, undefined);
+  const seen = new Map<string, Policy>();
+  for (const p of policies) {
+    const prev = seen.get(p.name);
+    if (prev) {
+      const where = prev.span ? ` (first defined in \`${prev.span.file}\`)` : '';
+      sink.error('duplicate-name', `policy name \`${p.name}\` is used twice${where}`, p.span, {
+        help: 'policy names identify findings and must be unique',
+        policy: p.name,
+      });
+    } else seen.set(p.name, p);
+  }
+  if (sink.hasErrors) return { ok: false, diagnostics: sink.items };
+  const program = lowerPolicies(policies);
+  const policyVersions = policies.map((p) => sha256(canonicalJson(stripSpans(p))).slice(0, 16));
+  const hash = sha256(`cascade-bundle:${BUNDLE_VERSION}:${policyVersions.join(',')}`);
+  const bundle: Bundle = Object.freeze({
+    bundleVersion: BUNDLE_VERSION,
+    abiVersion: KERNEL_ABI_VERSION,
+    imageFormat: IMAGE_FORMAT,
+    hash,
+    policies,
+    policyVersions,
+    program,
+    warnings: sink.items.filter((d) => d.severity === 'warning'),
+  });
+  return { ok: true, bundle, diagnostics: sink.items };
+}
+
+/** The default tenant of a `custom` policy that names none. */
+export const DEFAULT_TENANT = 'default';
+
+/**
+ * `base` with every `custom` policy of tenant `tenantId` replaced by `definitions`: the policy
+ * shape of a `custom` policy (`name`, `code`, and optionally `on`, `on_error`, `severity`,
+ * `message`, …), with `type` and `tenant` implied. Every other policy is kept as it is, so the
+ * result is a new bundle (new hash) that differs from `base` only in that tenant's code. An
+ * empty list removes the tenant's policies. Problems come back as diagnostics, never thrown.
+ */
+export function withTenantPolicies(base: Bundle, tenantId: string, definitions: readonly unknown[]): CompileResult {
+  const sink = new DiagnosticSink(new Map());
+  try {
+    if (typeof tenantId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/.test(tenantId)) {
+      sink.error('invalid-source', `tenant id ${JSON.stringify(String(tenantId)).slice(0, 140)} must be 1-128 letters, digits or ._:/- starting with a letter or digit`, undefined);
+      return { ok: false, diagnostics: sink.items };
+    }
+    if (!Array.isArray(definitions)) {
+      sink.error('invalid-source', 'tenant policies must be a list of policy definitions', undefined);
+      return { ok: false, diagnostics: sink.items };
+    }
+    const kept = base.policies.filter((p) => !(p.type === 'custom' && (p.tenant ?? DEFAULT_TENANT) === tenantId));
+    const added: Policy[] = [];
+    definitions.forEach((d, i) => {
+      const file = `tenant:${tenantId}#${i + 1}`;
+      if (d === null || typeof d !== 'object' || Array.isArray(d)) {
+        sink.error('invalid-source', `tenant policy ${i + 1} is not an object`, undefined);
+        return;
+      }
+      const def = d as Record<string, unknown>;
+      for (const k of ['type', 'tenant'] as const) {
+        if (def[k] !== undefined && def[k] !== (k === 'type' ? 'custom' : tenantId)) {
+          sink.error('invalid-source', `tenant policy ${i + 1} sets \`${k}\` to ${JSON.stringify(def[k])}; tenant policies are \`custom\` policies of tenant \`${tenantId}\``, undefined);
+          return;
+        }
+      }
+      const p = parsePolicy(fromPlain({ ...def, type: 'custom', tenant: tenantId }, file), sink);
+      if (p) added.push(p);
+    });
+    if (sink.hasErrors) return { ok: false, diagnostics: sink.items };
+    return assemble([...kept, ...added], sink);
+  } catch (err) {
     sink.error('internal-error', `the compiler failed: ${(err as Error)?.message ?? String(err)}`, undefined, {
       help: 'please report this with the policy that caused it',
     });

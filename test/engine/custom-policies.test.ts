@@ -96,3 +96,128 @@ describe('custom policies in the sandbox', () => {
     expect(m.errors).toEqual([{ policy: 'tenant-refunds', message: 'custom policy evaluator returned a malformed result' }]);
   });
 });
+
+describe('engine.loadTenantPolicies', () => {
+  const REFUND = (limit: number): { name: string; code: string; on: string; severity: string } => ({
+    name: `refund-cap-${limit}`,
+    on: 'tool.call',
+    severity: 'high',
+    code: `export function evaluate(event) {
+  return event.args.amount > ${limit} ? { violation: true, message: 'over ${limit}' } : { violation: false };
+}`,
+  });
+  // a counter in module state: it survives only while the tenant's isolate is kept warm
+  const COUNTER = `name: globex-counter
+type: custom
+tenant: globex
+on: tool.call
+code: |
+  let n = 0;
+  export function evaluate(event) {
+    n++;
+    return event.args.count === true ? { violation: true, message: 'calls seen: ' + n } : { violation: false };
+  }
+---
+name: budget
+type: sequence
+on: tool.call
+count: { max: 100 }
+`;
+  const fresh = (): ReturnType<typeof createEngine> => createEngine(bundle(COUNTER), { customEvaluator: sandboxEvaluator(host) });
+  // the globex isolate's call counter (the host is shared by every engine in this file)
+  const count = (e: ReturnType<typeof createEngine>): number => Number(/\d+$/.exec(e.evaluate(call({ amount: 0, count: true })).violations.find((v) => v.policy === 'globex-counter')!.message)![0]);
+
+  it('adds a tenant\u2019s policies to the running engine: new bundle, other tenants\u2019 warm isolates kept, hot reload, removal', () => {
+    const e = fresh();
+    const n0 = count(e);
+    const before = e.bundle.hash;
+    const r = e.loadTenantPolicies('acme', [REFUND(100)]);
+    expect(r.ok).toBe(true);
+    expect(e.bundle.hash).not.toBe(before);
+    expect(e.bundle.policies.map((p) => p.name).sort()).toEqual(['budget', 'globex-counter', 'refund-cap-100']);
+    expect(e.bundle.policies.find((p) => p.name === 'refund-cap-100')).toMatchObject({ type: 'custom', tenant: 'acme' });
+    const d = e.evaluate(call({ amount: 500 }));
+    expect(d.violations.map((v) => [v.policy, v.message])).toContainEqual(['refund-cap-100', 'over 100']);
+    // globex's isolate was not rebuilt: its module counter went on (one call above, this one)
+    expect(count(e)).toBe(n0 + 2);
+    // hot reload: the same tenant with new code replaces its policies
+    expect(e.loadTenantPolicies('acme', [REFUND(1000)]).ok).toBe(true);
+    expect(e.evaluate(call({ amount: 500 })).violations.map((v) => v.policy)).not.toContain('refund-cap-100');
+    expect(e.evaluate(call({ amount: 5000 })).violations.map((v) => v.policy)).toContain('refund-cap-1000');
+    expect(count(e)).toBe(n0 + 5);
+    // an empty list removes the tenant's policies
+    expect(e.loadTenantPolicies('acme', []).ok).toBe(true);
+    expect(e.bundle.policies.map((p) => p.name).sort()).toEqual(['budget', 'globex-counter']);
+    expect(e.evaluate(call({ amount: 5000 })).violations.map((v) => v.policy)).toEqual([]);
+  });
+
+  it('returns a syntax error or a missing `evaluate` as diagnostics with line and column, and changes nothing', () => {
+    const e = fresh();
+    expect(e.loadTenantPolicies('acme', [REFUND(100)]).ok).toBe(true);
+    const hash = e.bundle.hash;
+    const n0 = count(e);
+    const broken = e.loadTenantPolicies('acme', [REFUND(50), { name: 'typo', code: 'export function evaluate(event) {\n  return {{ violation: false };\n}' }]);
+    expect(broken.ok).toBe(false);
+    expect(broken.diagnostics).toContainEqual(expect.objectContaining({ severity: 'error', policy: 'typo', file: 'tenant:acme/typo', line: 2, column: expect.any(Number) }));
+    const noExport = e.loadTenantPolicies('acme', [{ name: 'quiet', code: 'export const evaluate = 42;' }]);
+    expect(noExport.ok).toBe(false);
+    expect(noExport.diagnostics.map((d) => d.code)).toContain('missing_evaluate');
+    // the policies in force stayed in force, in the engine and in the sandbox
+    expect(e.bundle.hash).toBe(hash);
+    expect(e.evaluate(call({ amount: 500 })).violations.map((v) => v.message)).toContain('over 100');
+    expect(count(e)).toBe(n0 + 2);
+  });
+
+  it('checks tenant policies like any policy: bad fields, a name already used, a foreign type or tenant', () => {
+    const e = fresh();
+    const bad = e.loadTenantPolicies('acme', [{ ...REFUND(1), on: 'tool.nope' }]);
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics[0]!.message).toMatch(/tool\.nope/);
+    const dup = e.loadTenantPolicies('acme', [{ ...REFUND(1), name: 'budget' }]);
+    expect(dup.ok).toBe(false);
+    expect(dup.diagnostics.map((d) => d.code)).toContain('duplicate-name');
+    expect(e.loadTenantPolicies('acme', [{ ...REFUND(1), type: 'rule' }]).ok).toBe(false);
+    expect(e.loadTenantPolicies('acme', [{ ...REFUND(1), tenant: 'globex' }]).ok).toBe(false);
+    expect(e.loadTenantPolicies('acme', [null]).ok).toBe(false);
+    expect(e.loadTenantPolicies('bad tenant id!', [REFUND(1)]).ok).toBe(false);
+    expect(e.loadTenantPolicies('acme', 'nope' as never).ok).toBe(false);
+  });
+
+  it('says so, without throwing, when the engine has no sandbox', () => {
+    const e = createEngine(bundle('name: cap\ntype: tool\nallowed_tools: [issue_refund]\n'));
+    const r = e.loadTenantPolicies('acme', [REFUND(1)]);
+    expect(r).toMatchObject({ ok: false, diagnostics: [expect.objectContaining({ code: 'no-sandbox' })] });
+    expect(e.loadTenantPolicies('acme', []).ok).toBe(true);
+  });
+});
+
+describe('swap with several tenants', () => {
+  it('refusing a bundle puts every tenant it had already reloaded back to the code in force', () => {
+    const two = (globexMessage: string, acmeCode: string): string => `name: g
+type: custom
+tenant: globex
+on: tool.call
+code: |
+  export function evaluate() { return { violation: true, message: '${globexMessage}' }; }
+---
+name: a
+type: custom
+tenant: acme2
+on: tool.call
+code: |
+${acmeCode.split('\n').map((l) => `  ${l}`).join('\n')}
+`;
+    const ok = 'export function evaluate() { return { violation: false }; }';
+    const h = createSandboxHost({ timeoutMs: 50 });
+    try {
+      const e = createEngine(bundle(two('old globex', ok)), { customEvaluator: sandboxEvaluator(h) });
+      expect(e.evaluate(call({ amount: 1 })).violations.map((v) => v.message)).toEqual(['old globex']);
+      // globex (loaded first) changes and compiles; acme2 does not: the bundle is refused ...
+      expect(() => e.swap(bundle(two('new globex', 'export function evaluate( {')))).toThrow(EngineError);
+      // ... and globex runs the code of the bundle still in force, not the refused one
+      expect(e.evaluate(call({ amount: 1 })).violations.map((v) => v.message)).toEqual(['old globex']);
+    } finally {
+      h.dispose();
+    }
+  });
+});
