@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { Mode } from '../engine/decision.js';
-import { applyModifications, createEngine, sandboxEvaluator, type CustomPolicyEvaluator, type Engine } from '../engine/index.js';
+import { applyModifications, createEngine, sandboxEvaluator, type CustomPolicyEvaluator, type Engine, type TenantLoadResult } from '../engine/index.js';
 import { createSandboxHost } from '../sandbox/index.js';
 import type { SandboxHostOptions } from '../sandbox/options.js';
 import { FindingsRecorder } from '../findings/recorder.js';
@@ -81,6 +81,12 @@ export interface CascadeTracing {
   readonly storePath: string | undefined;
   /** compiles and swaps in a new policy set without a restart; throws on a broken set */
   reloadPolicies(policies: PolicyInput): void;
+  /**
+   * Replaces one tenant's JavaScript policies (`custom` policy fields: `name`, `code`, optional
+   * `on`, `on_error`, `severity`, …) without a restart, as `engine.loadTenantPolicies` does:
+   * diagnostics with line and column instead of exceptions, and nothing changes on failure.
+   */
+  loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult;
   flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -149,7 +155,9 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
   }
   // tenant JavaScript (`type: custom`) runs in an isolated-vm sandbox, created only when needed
   let customEvaluator: CustomPolicyEvaluator | undefined;
-  if (bundle.policies.some((p) => p.type === 'custom')) {
+  // (a `sandbox` object asks for one up front: a platform that loads tenant code later, with
+  // `loadTenantPolicies`, may start without any)
+  if (bundle.policies.some((p) => p.type === 'custom') || (typeof options.sandbox === 'object' && options.sandbox !== null)) {
     if (options.sandbox === false) throw new CascadeConfigError('initTracing: the policy set has `custom` policies but `sandbox` is false');
     try {
       customEvaluator = sandboxEvaluator(createSandboxHost(options.sandbox ?? {}));
@@ -228,6 +236,11 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
       }
       engine.swap(next.bundle);
       tracer.settings.ruleCount = next.bundle.policies.length + frameworkCount;
+    },
+    loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult {
+      const r = engine.loadTenantPolicies(tenantId, definitions);
+      if (r.ok) tracer.settings.ruleCount = r.bundle.policies.length + frameworkCount;
+      return r;
     },
     flush: () => tracer.recorder.flush(),
     shutdown: () => tracer.close(),

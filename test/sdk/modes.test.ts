@@ -199,6 +199,26 @@ describe('configuration', () => {
     expect(t.bundleHash).not.toBe(before);
     expect(await traceRun('r', () => tool({ amount: 900 }))).toBe('ok');
   });
+
+  it('loads a tenant\u2019s JavaScript policies into a running agent, with diagnostics instead of exceptions', async () => {
+    // a platform that starts without tenant code asks for the sandbox up front
+    const t = init({ enforcementMode: 'enforce', policies: sources('name: only-refunds\ntype: tool\nallowed_tools: [issue_refund]\n'), sandbox: { timeoutMs: 50 } });
+    const log: number[] = [];
+    const tool = refund(log);
+    expect(await traceRun('r', () => tool({ amount: 900 }))).toBe('ok');
+    const bad = t.loadTenantPolicies('acme', [{ name: 'cap', code: 'export function evaluate(event) {\n  return event.args.amount > 500 ?\n}' }]);
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics[0]).toMatchObject({ policy: 'cap', file: 'tenant:acme/cap', line: expect.any(Number) });
+    expect(t.policyCount).toBe(1);
+    const good = t.loadTenantPolicies('acme', [
+      { name: 'cap', on: 'tool.call', code: "export function evaluate(event) { return event.args.amount > 500 ? { violation: true, message: 'acme caps refunds at 500' } : { violation: false }; }" },
+    ]);
+    expect(good.ok).toBe(true);
+    expect(t.policyCount).toBe(2);
+    const denied = await traceRun('r', () => tool({ amount: 900 }));
+    expect(isToolDenial(denied)).toBe(true);
+    expect(log).toEqual([900]);
+  });
 });
 
 describe('failing closed', () => {
