@@ -57,6 +57,27 @@ export function evaluate(event, context) {
       try { event.args.items = []; } catch (e) { threw = e instanceof TypeError; }
       return { violation: true, message: JSON.stringify({ n, threw, frozen: Object.isFrozen(event.args), still: event.args.items.length }) };`),
   },
+  {
+    name: 'receivers',
+    code: policy(`
+      const out = {};
+      // a Proxy with the default get passes itself as the receiver
+      out.viaProxy = new Proxy(event.args, {}).items.length;
+      // an object inheriting from one reads the inherited value; assigning gives it its own
+      const child = Object.create(event.args);
+      out.inherited = child.items.length;
+      child.items = 'mine';
+      out.childOwn = Object.prototype.hasOwnProperty.call(child, 'items') && child.items === 'mine';
+      out.parentKept = Array.isArray(event.args.items);
+      return { violation: true, message: JSON.stringify(out) };`),
+  },
+  {
+    name: 'ambiguous',
+    code: policy(`
+      // two objects of this call wait for \`list\`; a receiver that hides which one is meant is refused
+      try { return { violation: true, message: 'read ' + new Proxy(event.args.a, {}).list.length }; }
+      catch (e) { return { violation: true, message: e.constructor.name + ': ' + e.message + ' / ' + event.args.a.list.length + ' ' + event.args.b.list.length }; }`),
+  },
   { name: 'mutate', code: policy("event.args.items.push({ sku: 'mine' }); event.args.items[0].qty = -1; return { violation: true, message: String(event.args.items.length) };") },
   { name: 'count', code: policy('return { violation: true, message: String(event.args.items.length) + "/" + event.args.items[0].qty };') },
 ]);
@@ -206,6 +227,13 @@ describe('on-demand marshalling', () => {
   it('an unread large value is an enumerable accessor until first read, then a plain data property', () => {
     const r = JSON.parse(message(h.evaluate('t', 'shapes', refundWithItems(30), ctx))) as Record<string, unknown>;
     expect(r).toEqual({ accessorBefore: true, n: 30, dataAfter: true, isArray: true, keys: ['amount', 'items', 'currency'] });
+  });
+
+  it('reads through a Proxy or an inheriting object as a plain object would, and refuses a receiver that is ambiguous', () => {
+    expect(JSON.parse(message(h.evaluate('t', 'receivers', refundWithItems(30), ctx)))).toEqual({ viaProxy: 30, inherited: 30, childOwn: true, parentKept: true });
+    const list = Array.from({ length: 40 }, (_, i) => ({ n: i, pad: 'p'.repeat(10) }));
+    const ev = { kind: 'tool.call', runId: 'r', tool: 't', callId: 'c', args: { a: { list, x: 'y'.repeat(300) }, b: { list: list.slice(0, 20), x: 'z'.repeat(300) } } } as unknown as StreamEvent;
+    expect(message(h.evaluate('t', 'ambiguous', ev, ctx))).toBe('TypeError: read list through the object that holds it / 40 20');
   });
 
   it('a policy that freezes an object before reading its large values still reads them, and cannot assign them', () => {

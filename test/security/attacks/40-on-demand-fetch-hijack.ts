@@ -18,8 +18,8 @@ export default defineAttack({
   seen.push('accessor=' + (typeof d.get));
   tryIt('caller', () => typeof d.get.caller);
   tryIt('arguments', () => typeof d.get.arguments);
-  seen.push('sourceNamesFetch=' + /fetchNode|demandNode/.test(String(d.get)));
-  // the accessor is bound to its own object: calling it on another one still answers for this one
+  seen.push('sourceNamesFetch=' + /fetchNode|demandNode|lazyRead/.test(String(d.get)));
+  // a foreign receiver gets the one object of this call still waiting for the name, never another's data
   tryIt('foreign', () => d.get.call({ args: 'other' }).length);
   tryIt('proto', () => { const o = Object.create(event.args); return o.items === event.args.items; });
   seen.push('items=' + event.args.items.length + ':' + event.args.items[0].sku);
