@@ -537,8 +537,7 @@ function settle(parent, key, value) {
 // over their object) gave every object a hidden class of its own, and the isolate's garbage
 // collector paid for it: p99 of a 16 KB fetch rose from about 130 us to over 800 us
 // (bench/RESULTS-sandbox.md). A getter finds its object through the receiver (or the receiver's
-// prototypes); a receiver that hides it (a Proxy's default get) falls back to the objects of the
-// call in progress that still wait for that name, which is unambiguous or an error.
+// prototypes); a receiver that hides it (a Proxy's default get) gets a TypeError.
 class LazyHolder extends ReturnsGiven {
   #lazy;
   constructor(o, lazy) { super(o); this.#lazy = lazy; }
@@ -547,7 +546,6 @@ class LazyHolder extends ReturnsGiven {
   }
 }
 const lazyOf = LazyHolder.of;
-let pendingThisCall = [];
 function holderOf(receiver, key) {
   let o = receiver;
   for (let depth = 0; o !== null && o !== undefined && depth < 10000; depth++) {
@@ -556,16 +554,10 @@ function holderOf(receiver, key) {
     if (typeof o !== 'object' && typeof o !== 'function') break;
     o = ReflectGetPrototypeOf(o);
   }
-  let found = null;
-  for (let i = 0; i < pendingThisCall.length; i++) {
-    const p = pendingThisCall[i];
-    const l = lazyOf(p);
-    if (l === undefined || l[key] === undefined) continue;
-    if (found !== null && found !== p) throw new TypeError('read ' + String(key) + ' through the object that holds it');
-    found = p;
-  }
-  if (found === null) throw new TypeError('this value belongs to an evaluation that has finished; keep what you need in variables while evaluate runs');
-  return found;
+  // a receiver that hides the object (a Proxy's default get, Reflect.get with another receiver):
+  // guessing among the call's objects could hand an object kept from an earlier evaluation the
+  // current one's data, so the read is refused
+  throw new TypeError('read ' + String(key) + ' through the object that holds it, not through a Proxy or another receiver');
 }
 function lazyRead(receiver, key) {
   const holder = holderOf(receiver, key);
@@ -595,10 +587,12 @@ const accessorPairs = new Map();
 function accessorsFor(key) {
   let pair = accessorPairs.get(key);
   if (pair === undefined) {
-    pair = {
-      get: function () { return lazyRead(this, key); },
-      set: function (v) { lazyWrite(this, key, v); },
+    // methods (no prototype object), frozen: shared by every evaluation, so they must carry nothing
+    const methods = {
+      get() { return lazyRead(this, key); },
+      set(v) { lazyWrite(this, key, v); },
     };
+    pair = ObjectFreeze({ get: ObjectFreeze(methods.get), set: ObjectFreeze(methods.set) });
     if (accessorPairs.size < 4096) accessorPairs.set(key, pair);
   }
   return pair;
@@ -608,7 +602,6 @@ function lazyProperty(parent, key, id, kind, serial) {
   if (l === undefined) {
     l = ObjectCreate(null);
     new LazyHolder(parent, l);
-    pendingThisCall[pendingThisCall.length] = parent;
   }
   l[key] = { id: id, kind: kind, serial: serial, read: false, value: undefined };
   const pair = accessorsFor(key);
@@ -617,7 +610,6 @@ function lazyProperty(parent, key, id, kind, serial) {
 // runDemand(text): text is [policyIndex, now, serial, event, eventLazy, context, contextLazy]
 function runDemand(text) {
   let a, event, context;
-  pendingThisCall = [];
   try {
     a = JSONParse(text);
     event = install(a[3], a[4], a[2]);
@@ -625,11 +617,7 @@ function runDemand(text) {
   } catch (err) {
     return fault('internal', 'could not decode the payload: ' + (err && typeof err.message === 'string' ? err.message : 'unknown'), null);
   }
-  try {
-    return invoke(a[0], event, context, a[1]);
-  } finally {
-    pendingThisCall = [];
-  }
+  return invoke(a[0], event, context, a[1]);
 }
 
 function joinParts(parts, from, to) {

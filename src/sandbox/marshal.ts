@@ -162,8 +162,10 @@ let payloadSerial = 0;
  *   large arrays and deeper objects as nodes of their own.
  * - An array node is sent whole: a policy that reads an array usually walks it, and one fetch
  *   costs less than many.
- * - Cycles fail as JSON.stringify's do, whether or not the policy reaches them: every node keeps
- *   its chain of ancestors, and a value equal to one of them is a cycle.
+ * - Cycles fail as JSON.stringify's do: every node keeps its chain of ancestors, and a value
+ *   equal to one of them is a cycle. Within the levels encoded before the call that is checked
+ *   up front; below them, when the policy reaches the node (the call then fails as a marshal
+ *   failure; a policy never receives a cyclic value).
  * - `fetch` runs during the isolate call, synchronously, so the policy sees the objects as they
  *   are while it runs. After `release` every fetch answers FETCH_GONE.
  * - A value that cannot be encoded at fetch time (a throwing getter, a BigInt) is kept in
@@ -266,8 +268,9 @@ export class DemandPayload implements CallPayload {
   }
 }
 
+/** Values JSON.stringify turns into something other than an object walk: `toJSON`, boxed primitives. */
 function hasToJSON(v: object): boolean {
-  return typeof (v as { toJSON?: unknown }).toJSON === 'function';
+  return typeof (v as { toJSON?: unknown }).toJSON === 'function' || v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof BigInt;
 }
 
 /** Assigns without ever touching a prototype: `__proto__` becomes an own property, as JSON.parse makes it. */
@@ -275,6 +278,8 @@ function put(o: Record<string, unknown>, k: string, v: unknown): void {
   if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   else o[k] = v;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * `budget` minus a rough JSON length of `v`, stopping as soon as it goes below zero (so a large
@@ -288,8 +293,9 @@ export function estimate(v: unknown, budget: number): number {
     for (let i = 0; i < v.length && budget >= 0; i++) budget = estimate(v[i], budget - 1);
     return budget;
   }
-  // for-in allocates no key array; an inherited enumerable key only makes the guess larger
+  // for-in allocates no key array; inherited keys are skipped (JSON never reads them, and a getter there must not run)
   for (const k in v) {
+    if (!hasOwn.call(v, k)) continue;
     budget = estimate((v as Record<string, unknown>)[k], budget - k.length - 4);
     if (budget < 0) break;
   }

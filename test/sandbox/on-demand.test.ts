@@ -61,22 +61,30 @@ export function evaluate(event, context) {
     name: 'receivers',
     code: policy(`
       const out = {};
-      // a Proxy with the default get passes itself as the receiver
-      out.viaProxy = new Proxy(event.args, {}).items.length;
       // an object inheriting from one reads the inherited value; assigning gives it its own
       const child = Object.create(event.args);
       out.inherited = child.items.length;
       child.items = 'mine';
       out.childOwn = Object.prototype.hasOwnProperty.call(child, 'items') && child.items === 'mine';
       out.parentKept = Array.isArray(event.args.items);
+      // a receiver that hides the object is refused, not guessed
+      const refused = (f) => { try { f(); return 'read'; } catch (e) { return e.constructor.name; } };
+      out.viaProxy = refused(() => new Proxy(event.args, {}).notes.length);
+      out.viaReflect = refused(() => Reflect.get(event.args, 'notes', {}));
+      // the shared accessors are frozen: nothing can ride on them from one evaluation to the next
+      const d = Object.getOwnPropertyDescriptor(event.args, 'notes');
+      out.frozenAccessors = Object.isFrozen(d.get) && Object.isFrozen(d.set) && !('prototype' in d.get);
+      out.plant = refused(() => { 'use strict'; d.get.note = 'x'; });
       return { violation: true, message: JSON.stringify(out) };`),
   },
   {
-    name: 'ambiguous',
-    code: policy(`
-      // two objects of this call wait for \`list\`; a receiver that hides which one is meant is refused
-      try { return { violation: true, message: 'read ' + new Proxy(event.args.a, {}).list.length }; }
-      catch (e) { return { violation: true, message: e.constructor.name + ': ' + e.message + ' / ' + event.args.a.list.length + ' ' + event.args.b.list.length }; }`),
+    name: 'stale-reflect',
+    code: `let kept;
+export function evaluate(event) {
+  if (kept === undefined) { kept = event; return { violation: false }; }
+  const r = (f) => { try { return 'read ' + JSON.stringify(f()).slice(0, 40); } catch (e) { return e.constructor.name; } };
+  return { violation: true, message: [r(() => Reflect.get(kept.args, 'items', {})), r(() => new Proxy(kept.args, {}).items), r(() => kept.args.items)].join(' | ') };
+}`,
   },
   { name: 'mutate', code: policy("event.args.items.push({ sku: 'mine' }); event.args.items[0].qty = -1; return { violation: true, message: String(event.args.items.length) };") },
   { name: 'count', code: policy('return { violation: true, message: String(event.args.items.length) + "/" + event.args.items[0].qty };') },
@@ -200,7 +208,7 @@ describe('on-demand marshalling', () => {
     expect(both.map((x) => (x.status === 'error' ? x.error.code : 'ok'))).toEqual(['ok', 'marshal_failed', 'ok']);
   });
 
-  it('rejects cycles as JSON does, even through values the policy never reads', () => {
+  it('rejects cycles: in the top levels before the call, deeper when the policy reaches them (never delivers one)', () => {
     const ev = refundWithItems(30) as unknown as { args: Record<string, unknown> };
     ev.args['deep'] = { pad: 'q'.repeat(600), back: ev };
     const v = h.evaluate('t', 'first-key', ev as unknown as StreamEvent, ctx);
@@ -212,6 +220,23 @@ describe('on-demand marshalling', () => {
     expect(message(h.evaluate('t', 'first-key', ev2 as unknown as StreamEvent, ctx))).toBe('tool.call');
     const v2 = h.evaluate('t', 'read-items', ev2 as unknown as StreamEvent, ctx);
     expect(v2.status === 'error' && v2.error.code).toBe('marshal_failed');
+    // and one four levels down, behind objects left on the host
+    const ev3 = refundWithItems(2) as unknown as { args: Record<string, unknown> };
+    const d3: Record<string, unknown> = { pad: 'r'.repeat(400) };
+    ev3.args['deep'] = { pad: 's'.repeat(400), d2: { pad: 't'.repeat(400), d3 } };
+    d3['back'] = ev3;
+    expect(message(h.evaluate('t', 'first-key', ev3 as unknown as StreamEvent, ctx))).toBe('tool.call');
+    const v3 = h.evaluate('t', 'digest', ev3 as unknown as StreamEvent, ctx);
+    expect(v3.status === 'error' && v3.error.code).toBe('marshal_failed');
+  });
+
+  it('delivers boxed primitives as JSON does, however long, and never runs inherited getters', () => {
+    const boxed = new String('B'.repeat(600));
+    const proto = {};
+    Object.defineProperty(proto, 'trap', { enumerable: true, get(): string { throw new Error('an inherited getter ran'); } });
+    const args = Object.assign(Object.create(proto) as object, { amount: 1, boxed, n: new Number(7) });
+    const ev = { kind: 'tool.call', runId: 'r', tool: 't', callId: 'c', args } as unknown as StreamEvent;
+    expect(message(h.evaluate('t', 'digest', ev, ctx)).split(' ')[0]).toBe(fnv(JSON.stringify([ev, ctx])));
   });
 
   it('a value kept from one evaluation cannot read the data of a later one', () => {
@@ -229,11 +254,25 @@ describe('on-demand marshalling', () => {
     expect(r).toEqual({ accessorBefore: true, n: 30, dataAfter: true, isArray: true, keys: ['amount', 'items', 'currency'] });
   });
 
-  it('reads through a Proxy or an inheriting object as a plain object would, and refuses a receiver that is ambiguous', () => {
-    expect(JSON.parse(message(h.evaluate('t', 'receivers', refundWithItems(30), ctx)))).toEqual({ viaProxy: 30, inherited: 30, childOwn: true, parentKept: true });
-    const list = Array.from({ length: 40 }, (_, i) => ({ n: i, pad: 'p'.repeat(10) }));
-    const ev = { kind: 'tool.call', runId: 'r', tool: 't', callId: 'c', args: { a: { list, x: 'y'.repeat(300) }, b: { list: list.slice(0, 20), x: 'z'.repeat(300) } } } as unknown as StreamEvent;
-    expect(message(h.evaluate('t', 'ambiguous', ev, ctx))).toBe('TypeError: read list through the object that holds it / 40 20');
+  it('reads through an inheriting object as a plain object would, and refuses receivers that hide the object', () => {
+    const ev = refundWithItems(30, { notes: Array.from({ length: 30 }, (_, i) => `note ${i} `.repeat(3)) });
+    expect(JSON.parse(message(h.evaluate('t', 'receivers', ev, ctx)))).toEqual({
+      inherited: 30,
+      childOwn: true,
+      parentKept: true,
+      viaProxy: 'TypeError',
+      viaReflect: 'TypeError',
+      frozenAccessors: true,
+      plant: 'TypeError',
+    });
+  });
+
+  it('an object kept from an earlier evaluation cannot read the current one through another receiver either', () => {
+    expect(h.evaluate('t', 'stale-reflect', refundWithItems(30), ctx)).toMatchObject({ violation: false });
+    const second = refundWithItems(30);
+    (second as { args: { items: { sku: string }[] } }).args.items[0]!.sku = 'SECOND-EVENT-SECRET';
+    const m = message(h.evaluate('t', 'stale-reflect', second, ctx));
+    expect(m).toBe('TypeError | TypeError | TypeError');
   });
 
   it('a policy that freezes an object before reading its large values still reads them, and cannot assign them', () => {
