@@ -159,7 +159,8 @@ function tryAt(i: i32, e: i32): i32 {
   let j = bodyStart;
   const body = ew(e, E_BODYCLASS);
   const max = <i32>ew(e, E_MAX);
-  const limit = n < bodyStart + max ? n : bodyStart + max;
+  // no i32 overflow for an unbounded max (the host stores Infinity as 2^31 - 1)
+  const limit = max >= n - bodyStart ? n : bodyStart + max;
   while (j < limit && inClass(body, ch(j))) j++;
   if (j - bodyStart < <i32>ew(e, E_MIN)) return -1;
   const flags = ew(e, E_FLAGS);

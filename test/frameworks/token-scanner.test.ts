@@ -133,3 +133,30 @@ describe('kernelScanner (what the packs use)', () => {
     expect(s.scan(huge)).toHaveLength(1);
   });
 });
+
+describe('KernelTokenScanner edge cases', () => {
+  it('a failed memory grow throws and leaves the scanner working for texts that fit', () => {
+    const table = new TokenScanner(SCANNER_PATTERNS, VALIDATORS);
+    const kernel = new KernelTokenScanner(table);
+    const key = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+    const small = `token ${key}`;
+    expect(shape(kernel.scan(small))).toEqual(shape(table.scan(small)));
+    // the memory cannot grow any more
+    const k = kernel as unknown as { x: Record<string, unknown> };
+    const real = k.x;
+    const reserve = real['scan_reserve'] as (n: number) => number;
+    k.x = { ...real, scan_reserve: (n: number) => (n > 1 << 16 ? 0 : reserve(n)) };
+    expect(() => kernel.scan('x'.repeat(1 << 16) + key)).toThrow(RangeError);
+    expect(shape(kernel.scan(small))).toEqual(shape(table.scan(small)));
+    k.x = real;
+    const big = 'y '.repeat(1 << 16) + key;
+    expect(shape(kernel.scan(big))).toEqual(shape(table.scan(big)));
+  });
+
+  it('an unbounded body length (max: Infinity) reads to the end of the run, as in TypeScript', () => {
+    const table = new TokenScanner([{ id: 'open', prefixes: ['tok_'], body: 'alnum', min: 4, max: Number.POSITIVE_INFINITY }]);
+    const kernel = new KernelTokenScanner(table);
+    for (const t of ['tok_abcd', `x tok_${'a'.repeat(5000)} y`, 'tok_ab', 'tok_abcdef-tok_1234']) expect(shape(kernel.scan(t))).toEqual(shape(table.scan(t)));
+    expect(kernel.scan(`x tok_${'a'.repeat(5000)} y`)[0]).toMatchObject({ start: 2, end: 5006 });
+  });
+});

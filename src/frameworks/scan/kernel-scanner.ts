@@ -127,7 +127,9 @@ export class KernelTokenScanner {
       const backClass = CHAR_CLASSES.indexOf(e.pattern.backClass ?? e.pattern.body);
       const flags =
         (e.exact ? F_EXACT : 0) | (e.needsBoundary ? F_BOUNDARY : 0) | (e.validate !== '' && validators[e.validate] !== undefined ? F_VALIDATE : 0) | (e.minEntropy >= 0 ? F_ENTROPY : 0);
-      const words = [pOff, e.plen, e.ci ? 1 : 0, e.back, e.backMax, e.hasBackMax ? 1 : 0, backClass, CHAR_CLASSES.indexOf(e.pattern.body), e.min, e.max, flags];
+      // lengths are i32 in the kernel: an unbounded `max` (Infinity) reads as "to the end of the text"
+      const i32 = (n: number): number => (Number.isFinite(n) ? Math.max(0, Math.min(Math.trunc(n), 0x7fffffff)) : 0x7fffffff);
+      const words = [pOff, e.plen, e.ci ? 1 : 0, i32(e.back), i32(e.backMax), e.hasBackMax ? 1 : 0, backClass, CHAR_CLASSES.indexOf(e.pattern.body), i32(e.min), i32(e.max), flags];
       words.forEach((w, k) => dv.setUint32(b + k * 4, w >>> 0, true));
       dv.setFloat64(b + 12 * 4, e.minEntropy, true);
       pOff += prefix.length;
@@ -136,14 +138,27 @@ export class KernelTokenScanner {
     this.reserve(4096, 64);
   }
 
-  /** Text and output areas after the table, grown (never shrunk) as texts and match counts need. */
+  /**
+   * Text and output areas after the table, grown (never shrunk) as texts and match counts need.
+   * Nothing changes unless both areas fit: a failed grow leaves the scanner as it was, and throws.
+   */
   private reserve(textBytes: number, matches: number): void {
+    const textCap = Math.max(textBytes, this.textCap);
+    const outCap = Math.max(matches, this.outCap);
     this.x.scan_release_to(this.scratch);
-    this.textCap = Math.max(textBytes, this.textCap);
-    this.outCap = Math.max(matches, this.outCap);
-    this.textPtr = this.x.scan_reserve(this.textCap);
-    this.outPtr = this.x.scan_reserve(this.outCap * 12);
-    if (this.textPtr === 0 || this.outPtr === 0) throw new RangeError(`the scan kernel could not grow to ${this.textCap} bytes of text`);
+    const textPtr = this.x.scan_reserve(textCap);
+    const outPtr = textPtr === 0 ? 0 : this.x.scan_reserve(outCap * 12);
+    if (textPtr === 0 || outPtr === 0) {
+      // put the areas in force back where they were (they fit before)
+      this.x.scan_release_to(this.scratch);
+      this.x.scan_reserve(this.textCap);
+      this.x.scan_reserve(this.outCap * 12);
+      throw new RangeError(`the scan kernel could not grow to ${textCap} bytes of text and ${outCap} matches`);
+    }
+    this.textCap = textCap;
+    this.outCap = outCap;
+    this.textPtr = textPtr;
+    this.outPtr = outPtr;
     const buffer = this.x.memory.buffer;
     this.words = new Int32Array(buffer);
     this.buf = Buffer.from(buffer);
@@ -202,23 +217,32 @@ export function scanKernelUnavailable(): string | undefined {
  */
 export function kernelScanner(scanner: TokenScanner): Scanner {
   let impl: Scanner | undefined;
+  const choose = (): Scanner => {
+    if (process.env['CASCADE_SCANNER'] === 'ts') {
+      kernelUnavailable = 'CASCADE_SCANNER=ts';
+      return scanner;
+    }
+    try {
+      return new KernelTokenScanner(scanner);
+    } catch (e) {
+      kernelUnavailable = e instanceof Error ? e.message : String(e);
+      return scanner;
+    }
+  };
   return {
     scan(text: string, out?: TokenMatch[]): TokenMatch[] {
       if (text.length > MAX_KERNEL_TEXT) return scanner.scan(text, out);
-      if (impl === undefined) {
-        if (process.env['CASCADE_SCANNER'] === 'ts') {
-          kernelUnavailable = 'CASCADE_SCANNER=ts';
-          impl = scanner;
-        } else {
-          try {
-            impl = new KernelTokenScanner(scanner);
-          } catch (e) {
-            kernelUnavailable = e instanceof Error ? e.message : String(e);
-            impl = scanner;
-          }
-        }
+      impl ??= choose();
+      if (!(impl instanceof KernelTokenScanner)) return impl.scan(text, out);
+      try {
+        return impl.scan(text, out);
+      } catch (e) {
+        // the kernel could not grow its memory: the TypeScript scanner finds the same matches
+        if (!(e instanceof RangeError)) throw e;
+        kernelUnavailable = e.message;
+        impl = scanner;
+        return scanner.scan(text, out);
       }
-      return impl.scan(text, out);
     },
   };
 }
