@@ -127,7 +127,9 @@ export interface Engine {
    * sequence state carries over, evaluations after the call use the new code. Every policy is
    * compiled in the tenant's isolate first; a syntax error, a missing `evaluate` or a policy
    * problem comes back as diagnostics (with line and column), never as an exception, and then
-   * nothing changes. An empty list removes the tenant's policies.
+   * nothing changes. An empty list removes the tenant's policies. The policies become part of
+   * `engine.bundle`: a later `swap` installs exactly the bundle it is given, so build it from
+   * `engine.bundle` (or reload the tenant) to keep them.
    */
   loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult;
   readonly bundle: Bundle;
@@ -510,8 +512,10 @@ class WasmEngine implements Engine {
 
   swap(bundle: Bundle): void {
     checkBundle(bundle);
+    // the kernel first: if it cannot be built, the sandbox has not been touched
+    const fresh = new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues);
     prepareCustom(this.options.customEvaluator, bundle);
-    this.install(bundle, new KernelInstance(bundle.program.image, this.maxRuns, this.maxValues));
+    this.install(bundle, fresh);
   }
 
   loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult {

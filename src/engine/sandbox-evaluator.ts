@@ -44,7 +44,13 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
         // put back to this bundle's code)
         const key = JSON.stringify(sources);
         next.set(tenant, { key, sources });
-        const r = host.loadTenantPolicies(tenant, sources);
+        let r: ReturnType<InlineSandboxHost['loadTenantPolicies']>;
+        try {
+          r = host.loadTenantPolicies(tenant, sources);
+        } catch (e) {
+          // the host could not even start an isolate (out of memory, disposed): refuse like a compile error
+          r = { ok: false, diagnostics: [{ code: 'load_crashed', message: `the sandbox could not load the tenant: ${(e as Error)?.message ?? String(e)}`, policy: sources[0]?.name ?? '', line: 0, column: 0 }] };
+        }
         if (r.ok) {
           if (loaded.get(tenant)?.key !== key) changed.push(tenant);
           continue;
@@ -58,8 +64,17 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
         // the bundle is refused, so the host goes back to the code of the bundle still in force
         for (const tenant of changed) {
           const before = loaded.get(tenant);
-          if (before === undefined) host.unloadTenant(tenant);
-          else host.loadTenantPolicies(tenant, before.sources);
+          let back = false;
+          if (before !== undefined) {
+            try {
+              back = host.loadTenantPolicies(tenant, before.sources).ok;
+            } catch {
+              back = false;
+            }
+          }
+          // a tenant that cannot get its old code back is unloaded: its policies then fail per
+          // their on_error, rather than running code from the refused bundle
+          if (!back) host.unloadTenant(tenant);
         }
         return { ok: false, problems, diagnostics };
       }

@@ -140,6 +140,17 @@ export function withTenantPolicies(base: Bundle, tenantId: string, definitions: 
       const p = parsePolicy(fromPlain({ ...def, type: 'custom', tenant: tenantId }, file), sink);
       if (p) added.push(p);
     });
+    // names are one namespace for the whole engine; say so without telling this tenant where the
+    // other policy lives (another tenant's, or the operator's file)
+    const taken = new Set(kept.map((p) => p.name));
+    for (const p of added) {
+      if (taken.has(p.name)) {
+        sink.error('duplicate-name', `policy name \`${p.name}\` is already in use`, p.span, {
+          help: `policy names are unique across the whole engine: prefix a tenant's names, e.g. \`${tenantId}.${p.name}\``,
+          policy: p.name,
+        });
+      }
+    }
     if (sink.hasErrors) return { ok: false, diagnostics: sink.items };
     return assemble([...kept, ...added], sink);
   } catch (err) {

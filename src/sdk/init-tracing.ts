@@ -11,6 +11,7 @@ import { FindingsRecorder } from '../findings/recorder.js';
 import { createFrameworks, type FrameworkSelection, type FrameworkSet } from '../frameworks/index.js';
 import type { Finding } from '../findings/finding.js';
 import { compilePolicies, formatDiagnostics, loadPolicySources, type Bundle, type PolicySource } from '../policy/index.js';
+import { withTenantPolicies } from '../policy/compile.js';
 import type { Approver } from './approvals.js';
 import { CascadeConfigError } from './errors.js';
 import type { ApplyModifications, GuardEngine } from './engine-port.js';
@@ -172,6 +173,8 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     throw new CascadeConfigError(`initTracing: ${(e as Error).message}`, { cause: e });
   }
   const frameworkCount = frameworks?.packs.length ?? 0;
+  /** tenant policies loaded at run time, re-applied by reloadPolicies */
+  const tenantDefinitions = new Map<string, readonly unknown[]>();
   const storePath = options.store === false ? undefined : (options.store ?? join('.cascade', 'cascade.db'));
   const onFinding = options.onFinding;
   const onRecorderError = options.onRecorderError ?? ((e: Error) => process.emitWarning(`cascade-runtime: ${e.message}`, 'CascadeWarning'));
@@ -229,8 +232,20 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     frameworks: frameworks?.names ?? [],
     storePath,
     reloadPolicies(policies: PolicyInput): void {
-      const next = resolvePolicies(policies);
-      if (!next.ok) throw new CascadeConfigError(`reloadPolicies: the new policy set does not compile; the current one stays in force:\n${next.message}`);
+      const resolved = resolvePolicies(policies);
+      if (!resolved.ok) throw new CascadeConfigError(`reloadPolicies: the new policy set does not compile; the current one stays in force:\n${resolved.message}`);
+      // tenant code loaded at run time is carried into the new set (it is not in the operator's files)
+      let bundle = resolved.bundle;
+      for (const [tenant, definitions] of tenantDefinitions) {
+        const r = withTenantPolicies(bundle, tenant, definitions);
+        if (!r.ok) {
+          throw new CascadeConfigError(
+            `reloadPolicies: tenant \`${tenant}\`'s policies, loaded with loadTenantPolicies, do not fit the new set; the current one stays in force:\n${r.diagnostics.map((d) => `  ${d.code}: ${d.message}`).join('\n')}`,
+          );
+        }
+        bundle = r.bundle;
+      }
+      const next = { ok: true as const, bundle };
       if (mode === 'enforce' && next.bundle.policies.length + frameworkCount === 0 && !options.allowEmptyPolicySet) {
         throw new CascadeConfigError('reloadPolicies: the new policy set is empty and enforce mode would enforce nothing; the current one stays in force');
       }
@@ -239,7 +254,11 @@ export function initTracing(options: InitTracingOptions): CascadeTracing {
     },
     loadTenantPolicies(tenantId: string, definitions: readonly unknown[]): TenantLoadResult {
       const r = engine.loadTenantPolicies(tenantId, definitions);
-      if (r.ok) tracer.settings.ruleCount = r.bundle.policies.length + frameworkCount;
+      if (r.ok) {
+        tracer.settings.ruleCount = r.bundle.policies.length + frameworkCount;
+        if (Array.isArray(definitions) && definitions.length > 0) tenantDefinitions.set(tenantId, [...definitions]);
+        else tenantDefinitions.delete(tenantId);
+      }
       return r;
     },
     flush: () => tracer.recorder.flush(),

@@ -176,6 +176,9 @@ count: { max: 100 }
     const dup = e.loadTenantPolicies('acme', [{ ...REFUND(1), name: 'budget' }]);
     expect(dup.ok).toBe(false);
     expect(dup.diagnostics.map((d) => d.code)).toContain('duplicate-name');
+    // without saying whose the name is or where it was defined
+    expect(JSON.stringify(dup.diagnostics)).not.toMatch(/first defined|<source|globex|\.yaml/);
+    expect(dup.diagnostics[0]!.help).toMatch(/acme\.budget/);
     expect(e.loadTenantPolicies('acme', [{ ...REFUND(1), type: 'rule' }]).ok).toBe(false);
     expect(e.loadTenantPolicies('acme', [{ ...REFUND(1), tenant: 'globex' }]).ok).toBe(false);
     expect(e.loadTenantPolicies('acme', [null]).ok).toBe(false);

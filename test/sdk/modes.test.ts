@@ -218,6 +218,16 @@ describe('configuration', () => {
     const denied = await traceRun('r', () => tool({ amount: 900 }));
     expect(isToolDenial(denied)).toBe(true);
     expect(log).toEqual([900]);
+    // the operator reloads their own files: the tenant's code, loaded at run time, stays in force
+    t.reloadPolicies(sources('name: refunds-only\ntype: tool\nallowed_tools: [issue_refund]\n'));
+    expect(t.policyCount).toBe(2);
+    expect(isToolDenial(await traceRun('r', () => tool({ amount: 900 })))).toBe(true);
+    // a reloaded set that clashes with the tenant's names is refused as a whole
+    expect(() => t.reloadPolicies(sources('name: cap\ntype: tool\nallowed_tools: [issue_refund]\n'))).toThrow(/tenant `acme`.*stays in force/s);
+    // and an empty list gives the tenant's code back
+    expect(t.loadTenantPolicies('acme', []).ok).toBe(true);
+    t.reloadPolicies(sources('name: refunds-only\ntype: tool\nallowed_tools: [issue_refund]\n'));
+    expect(await traceRun('r', () => tool({ amount: 900 }))).toBe('ok');
   });
 });
 
