@@ -5,7 +5,7 @@
 import { EVENT_KINDS, type EventKind, type StreamEvent } from '../events/types.js';
 import type { Bundle } from '../policy/compile.js';
 import type { Policy } from '../policy/ast.js';
-import { canonicalJson, DEFAULT_TENANT, withTenantPolicies } from '../policy/compile.js';
+import { canonicalJson, tenantOf, withTenantPolicies } from '../policy/compile.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import {
   effectiveMode,
@@ -523,7 +523,7 @@ class WasmEngine implements Engine {
     if (!compiled.ok) return compiled;
     const bundle = compiled.bundle;
     const ev = this.options.customEvaluator;
-    const hasCode = bundle.policies.some((p) => p.type === 'custom' && (p.tenant ?? DEFAULT_TENANT) === tenantId);
+    const hasCode = bundle.policies.some((p) => p.type === 'custom' && tenantOf(p) === tenantId);
     if (hasCode && !ev) {
       return { ok: false, diagnostics: [tenantDiagnostic(tenantId, '', 'no-sandbox', 'this engine has no sandbox for custom policies (createEngine `customEvaluator`, or initTracing `sandbox`)')] };
     }

@@ -8,42 +8,33 @@ import type { Policy } from '../policy/ast.js';
 import type { Bundle } from '../policy/compile.js';
 import type { Mode } from './decision.js';
 import type { CustomPolicyCall, CustomPolicyDiagnostic, CustomPolicyEvaluator, CustomPolicyResult } from './engine.js';
-import { DEFAULT_TENANT } from '../policy/compile.js';
+import { tenantOf } from '../policy/compile.js';
+import { sameSources, type PolicySource } from '../sandbox/diagnostics.js';
 import type { InlineSandboxHost, RunContextForPolicies } from '../sandbox/host-types.js';
 import type { SandboxVerdict } from '../sandbox/verdict.js';
-
-export { DEFAULT_TENANT };
-
-interface Loaded {
-  key: string;
-  sources: { name: string; code: string; onError: 'block' | 'allow' }[];
-}
 
 /** A CustomPolicyEvaluator backed by a sandbox host (inline: the guard path is synchronous). */
 export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Record<string, never> } = {}): CustomPolicyEvaluator {
   void options;
   /** per tenant, the sources of the bundle in force, as loaded into the host */
-  const loaded = new Map<string, Loaded>();
+  const loaded = new Map<string, PolicySource[]>();
   return {
     prepare(bundle: Bundle) {
-      const byTenant = new Map<string, { name: string; code: string; onError: 'block' | 'allow' }[]>();
+      const byTenant = new Map<string, PolicySource[]>();
       for (const p of bundle.policies) {
         if (p.type !== 'custom') continue;
-        const t = p.tenant ?? DEFAULT_TENANT;
+        const t = tenantOf(p);
         const list = byTenant.get(t) ?? [];
         list.push({ name: p.name, code: p.code, onError: p.onError });
         byTenant.set(t, list);
       }
       const problems: string[] = [];
       const diagnostics: CustomPolicyDiagnostic[] = [];
-      const next = new Map<string, Loaded>();
       const changed: string[] = [];
       for (const [tenant, sources] of byTenant) {
         // the host keeps a tenant's warm isolate when its sources did not change, so a swap
         // rebuilds only what changed (and a tenant another engine reloaded on a shared host is
         // put back to this bundle's code)
-        const key = JSON.stringify(sources);
-        next.set(tenant, { key, sources });
         let r: ReturnType<InlineSandboxHost['loadTenantPolicies']>;
         try {
           r = host.loadTenantPolicies(tenant, sources);
@@ -52,7 +43,7 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
           r = { ok: false, diagnostics: [{ code: 'load_crashed', message: `the sandbox could not load the tenant: ${(e as Error)?.message ?? String(e)}`, policy: sources[0]?.name ?? '', line: 0, column: 0 }] };
         }
         if (r.ok) {
-          if (loaded.get(tenant)?.key !== key) changed.push(tenant);
+          if (!sameSources(loaded.get(tenant), sources)) changed.push(tenant);
           continue;
         }
         for (const d of r.diagnostics) {
@@ -67,7 +58,7 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
           let back = false;
           if (before !== undefined) {
             try {
-              back = host.loadTenantPolicies(tenant, before.sources).ok;
+              back = host.loadTenantPolicies(tenant, before).ok;
             } catch {
               back = false;
             }
@@ -79,20 +70,20 @@ export function sandboxEvaluator(host: InlineSandboxHost, options: { config?: Re
         return { ok: false, problems, diagnostics };
       }
       // tenants no longer in the bundle give their isolates back
-      for (const tenant of loaded.keys()) if (!next.has(tenant)) host.unloadTenant(tenant);
+      for (const tenant of loaded.keys()) if (!byTenant.has(tenant)) host.unloadTenant(tenant);
       loaded.clear();
-      for (const [tenant, l] of next) loaded.set(tenant, l);
+      for (const [tenant, sources] of byTenant) loaded.set(tenant, sources);
       return { ok: true };
     },
     evaluate(policy: Policy & { type: 'custom' }, event: StreamEvent, ctx: { mode: Mode }): CustomPolicyResult {
-      return toResult(host.evaluate(policy.tenant ?? DEFAULT_TENANT, policy.name, event, contextFor(event, ctx.mode)));
+      return toResult(host.evaluate(tenantOf(policy), policy.name, event, contextFor(event, ctx.mode)));
     },
     evaluateAll(calls: readonly CustomPolicyCall[], event: StreamEvent): CustomPolicyResult[] {
       const out: CustomPolicyResult[] = new Array(calls.length);
       // one host call per (tenant, mode); both are almost always the same for every policy
       const groups = new Map<string, { tenant: string; mode: Mode; at: number[]; names: string[] }>();
       calls.forEach((c, i) => {
-        const tenant = c.policy.tenant ?? DEFAULT_TENANT;
+        const tenant = tenantOf(c.policy);
         const key = `${c.mode}\u0000${tenant}`;
         let g = groups.get(key);
         if (g === undefined) groups.set(key, (g = { tenant, mode: c.mode, at: [], names: [] }));

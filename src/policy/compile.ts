@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Policy } from './ast.js';
 import { DiagnosticSink, type Diagnostic } from './diagnostics.js';
 import { lowerPolicies, type LoweredProgram } from './lower.js';
-import { MAX_POLICIES, parsePolicies, parsePolicy } from './parse-policy.js';
+import { MAX_POLICIES, NAME_RE, parsePolicies, parsePolicy } from './parse-policy.js';
 import { fromPlain, parseSource } from './source.js';
 import { IMAGE_FORMAT, KERNEL_ABI_VERSION } from './bundle-format.js';
 
@@ -104,6 +104,11 @@ function assemble(policies: Policy[], sink: DiagnosticSink): CompileResult {
 /** The default tenant of a `custom` policy that names none. */
 export const DEFAULT_TENANT = 'default';
 
+/** The tenant a `custom` policy's code runs as. */
+export function tenantOf(p: Policy & { type: 'custom' }): string {
+  return p.tenant ?? DEFAULT_TENANT;
+}
+
 /**
  * `base` with every `custom` policy of tenant `tenantId` replaced by `definitions`: the policy
  * shape of a `custom` policy (`name`, `code`, and optionally `on`, `on_error`, `severity`,
@@ -114,7 +119,7 @@ export const DEFAULT_TENANT = 'default';
 export function withTenantPolicies(base: Bundle, tenantId: string, definitions: readonly unknown[]): CompileResult {
   const sink = new DiagnosticSink(new Map());
   try {
-    if (typeof tenantId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/.test(tenantId)) {
+    if (typeof tenantId !== 'string' || !NAME_RE.test(tenantId)) {
       sink.error('invalid-source', `tenant id ${JSON.stringify(String(tenantId)).slice(0, 140)} must be 1-128 letters, digits or ._:/- starting with a letter or digit`, undefined);
       return { ok: false, diagnostics: sink.items };
     }
@@ -122,7 +127,7 @@ export function withTenantPolicies(base: Bundle, tenantId: string, definitions: 
       sink.error('invalid-source', 'tenant policies must be a list of policy definitions', undefined);
       return { ok: false, diagnostics: sink.items };
     }
-    const kept = base.policies.filter((p) => !(p.type === 'custom' && (p.tenant ?? DEFAULT_TENANT) === tenantId));
+    const kept = base.policies.filter((p) => !(p.type === 'custom' && tenantOf(p) === tenantId));
     const added: Policy[] = [];
     definitions.forEach((d, i) => {
       const file = `tenant:${tenantId}#${i + 1}`;

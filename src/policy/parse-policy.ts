@@ -65,7 +65,8 @@ const KEYS_BY_TYPE: Record<(typeof POLICY_TYPES)[number], string[]> = {
   custom: [...COMMON_KEYS, 'code', 'tenant'],
 };
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+/** policy names (and the tenant ids of `withTenantPolicies`) */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 interface Ctx {
   sink: DiagnosticSink;

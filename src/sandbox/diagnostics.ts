@@ -44,6 +44,17 @@ export interface PolicySource {
 
 export const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** Whether two source lists would build the same tenant (same names, code and `onError`, in order). */
+export function sameSources(a: readonly PolicySource[] | undefined, b: readonly PolicySource[]): boolean {
+  if (a === undefined || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i]!;
+    const y = b[i];
+    if (y === null || typeof y !== 'object' || x.name !== y.name || x.code !== y.code || (x.onError ?? 'block') !== (y.onError ?? 'block')) return false;
+  }
+  return true;
+}
+
 export function diagnostic(
   code: DiagnosticCode,
   policy: string,

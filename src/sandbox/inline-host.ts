@@ -4,7 +4,7 @@
 
 import type { StreamEvent } from '../events/types.js';
 import type { LoadResult, PolicySource } from './diagnostics.js';
-import { diagnostic } from './diagnostics.js';
+import { diagnostic, sameSources } from './diagnostics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { isTenantFault, SandboxError } from './errors.js';
 import { encodeCall, type CallPayload } from './marshal.js';
@@ -94,30 +94,19 @@ export class InlineHost implements InlineSandboxHost {
     if (this.disposed) return disposedLoad(tenantId);
     // the same sources again (an engine swapping in a bundle where this tenant did not change):
     // the warm isolate stays, with its module state; a poisoned one is rebuilt on next use anyway
-    if (this.unchanged(tenantId, sources)) return { ok: true };
+    if (sameSources(this.tenants.get(tenantId)?.sources, sources)) return { ok: true };
     return this.install(tenantId, sources, TenantGeneration.buildSync(tenantId, sources, this.limits, this.hooks));
   }
 
   async loadTenantPoliciesAsync(tenantId: string, sources: readonly PolicySource[]): Promise<LoadResult> {
     if (this.disposed) return disposedLoad(tenantId);
-    if (this.unchanged(tenantId, sources)) return { ok: true };
+    if (sameSources(this.tenants.get(tenantId)?.sources, sources)) return { ok: true };
     const built = await TenantGeneration.buildAsync(tenantId, sources, this.limits, this.hooks);
     if (this.disposed) {
       if (built.ok) built.generation.dispose();
       return disposedLoad(tenantId);
     }
     return this.install(tenantId, sources, built);
-  }
-
-  private unchanged(tenantId: string, sources: readonly PolicySource[]): boolean {
-    const t = this.tenants.get(tenantId);
-    if (t === undefined || !Array.isArray(sources) || t.sources.length !== sources.length) return false;
-    for (let i = 0; i < sources.length; i++) {
-      const a = t.sources[i]!;
-      const b = sources[i];
-      if (b === null || typeof b !== 'object' || a.name !== b.name || a.code !== b.code || (a.onError ?? 'block') !== (b.onError ?? 'block')) return false;
-    }
-    return true;
   }
 
   /** Atomic swap: the new generation serves every evaluation that starts from now on. */

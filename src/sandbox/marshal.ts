@@ -147,6 +147,7 @@ export const FETCH_GONE = -1;
 export const FETCH_FAILED = -2;
 
 let payloadSerial = 0;
+const NO_CHAIN: readonly object[] = Object.freeze([]);
 
 /**
  * One event and its context, sent as skeletons. A skeleton is two JSON texts, `copy,lazy`:
@@ -200,7 +201,7 @@ export class DemandPayload implements CallPayload {
     const cached = this.texts[id];
     if (cached !== undefined) return cached;
     try {
-      const text = `[${this.skeleton(this.nodes[id], this.chains[id]!.slice())}]`;
+      const text = `[${this.skeleton(node, this.chains[id]!.slice())}]`;
       this.texts[id] = text;
       return text;
     } catch (e) {
@@ -241,11 +242,8 @@ export class DemandPayload implements CallPayload {
         continue;
       }
       if (typeof c === 'string') {
-        // a long text (a tool result, a document): sent when read
-        put(copy, k, 0);
-        lazy.push([...path, k], this.nodes.length, 2);
-        this.nodes.push(c);
-        this.chains.push(chain.slice());
+        // a long text (a tool result, a document): sent when read, as itself (no ancestors needed)
+        put(copy, k, this.leave(lazy, [...path, k], c, 2, NO_CHAIN));
         continue;
       }
       const o = c as object;
@@ -259,12 +257,17 @@ export class DemandPayload implements CallPayload {
         path.pop();
         continue;
       }
-      put(copy, k, 0);
-      lazy.push([...path, k], this.nodes.length, isArray ? 1 : 0);
-      this.nodes.push(c);
-      this.chains.push(chain.slice());
+      put(copy, k, this.leave(lazy, [...path, k], c, isArray ? 1 : 0, chain.slice()));
     }
     return copy;
+  }
+
+  /** Keeps `value` on the host as the next node, listed in `lazy` at `path`; returns the placeholder. */
+  private leave(lazy: unknown[], path: (string | number)[], value: unknown, kind: 0 | 1 | 2, chain: readonly object[]): 0 {
+    lazy.push(path, this.nodes.length, kind);
+    this.nodes.push(value);
+    this.chains.push(chain);
+    return 0;
   }
 }
 
